@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Numeric targets are compiled with -Ounchecked in release builds: bounds are validated at the
+// edge (GGUF load, tokenizer input), so the hot loops need no per-element checks. The CPU baseline
+// is x86-64-v3 (AVX2 + FMA, "haswell"): without it SIMD fused multiply-add becomes a libm call.
+#if arch(x86_64)
+let cpuFlags = ["-target-cpu", "haswell"]
+#else
+let cpuFlags: [String] = []
+#endif
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + cpuFlags, .when(configuration: .release))]
+
+let package = Package(
+    name: "Tern",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tern", targets: ["tern"]),
+        .library(name: "TernEngine", targets: ["TernEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "TernKernels", swiftSettings: fast),
+        .target(name: "TernGGUF", dependencies: ["TernKernels"], swiftSettings: fast),
+        .target(name: "TernTokenizers", dependencies: ["TernGGUF"], swiftSettings: fast),
+        .target(name: "TernModels", dependencies: ["TernKernels", "TernGGUF"], swiftSettings: fast),
+        .target(name: "TernEngine", dependencies: ["TernModels", "TernTokenizers"], swiftSettings: fast),
+        .target(name: "TernStore", swiftSettings: fast),
+        .executableTarget(name: "tern", dependencies: [
+            "TernEngine", "TernStore", "TernGGUF",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "TernKernelsTests", dependencies: ["TernKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TernGGUFTests", dependencies: ["TernGGUF"]),
+        .testTarget(name: "TernTokenizersTests", dependencies: ["TernTokenizers", "TernStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TernModelsTests", dependencies: ["TernModels", "TernGGUF", "TernKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TernEngineTests", dependencies: ["TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TernStoreTests", dependencies: ["TernStore"]),
+        .testTarget(name: "ternTests", dependencies: ["tern", "TernGGUF", "TernStore"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,12 @@
+import TernKernels
+
+/// The k most likely tokens with their log-probabilities over the full softmax of the raw logits
+/// (before any sampler touches them), most likely first.
+public func topLogprobs(_ logits: UnsafeBufferPointer<Float>, k: Int) -> [(id: Int, logprob: Double)] {
+    guard k > 0 else { return [] }
+    let lse = logSumExp(logits.baseAddress!, logits.count)
+    var c = Candidates()
+    c.load(logits)
+    c.keepTop(k)
+    return (0..<c.count).map { (c.ids[$0], Double(c.logits[$0]) - lse) }
+}

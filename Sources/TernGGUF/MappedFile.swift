@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A whole file mapped read-only (PROT_READ, MAP_PRIVATE), unmapped when the last reference goes.
+///
+/// `GGUFFile` keeps it as the owner of its bytes, so tensor pointers stay valid exactly as long as
+/// the `GGUFFile` does. Pages are read lazily by the kernel: opening a 250 MB model touches only
+/// the header until a tensor is used.
+final class MappedFile: @unchecked Sendable {
+    /// Empty (nil base address) for an empty file, which cannot be mapped.
+    let bytes: UnsafeRawBufferPointer
+
+    init(path: String) throws(GGUFError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR {
+                throw GGUFError(.fileNotFound, field: "path", offset: 0, path: path)
+            }
+            throw GGUFError(.io, field: "cannot open (\(Self.message(code)))", offset: 0, path: path)
+        }
+        defer { close(fd) }
+
+        var status = stat()
+        guard fstat(fd, &status) == 0 else {
+            throw GGUFError(.io, field: "cannot stat (\(Self.message(errno)))", offset: 0, path: path)
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw GGUFError(.io, field: "not a regular file", offset: 0, path: path)
+        }
+        guard let size = Int(exactly: status.st_size), size > 0 else {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let address, address != MAP_FAILED else {
+            throw GGUFError(.io, field: "cannot map \(size) bytes (\(Self.message(errno)))", offset: 0, path: path)
+        }
+        bytes = UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    deinit {
+        if let address = bytes.baseAddress {
+            munmap(UnsafeMutableRawPointer(mutating: address), bytes.count)
+        }
+    }
+
+    static func message(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+}

@@ -1,0 +1,59 @@
+import TernKernels
+
+/// A decoder-only language model: tokens in, next-token logits out.
+///
+/// The model is immutable and shared; all per-sequence state (KV cache and activation buffers)
+/// lives in a `ModelState` that one owner mutates.
+///
+///     let model = try ModelRegistry.load(file)
+///     let state = model.makeState(contextSize: 4096, maxBatch: 512)
+///     model.forward(tokens[...], state: state, hidden: hidden)   // hidden: (T, hiddenSize)
+///     model.logits(hidden + (T - 1) * model.hiddenSize, rows: 1, out: logits)
+public protocol CausalLM: AnyObject, Sendable {
+    var architecture: String { get }
+    var hiddenSize: Int { get }
+    var vocabularySize: Int { get }
+    /// The longest context the model was trained for.
+    var contextLength: Int { get }
+    var pool: ThreadPool { get }
+
+    func makeState(contextSize: Int, maxBatch: Int) -> ModelState
+
+    /// Runs `tokens` at positions `state.cache.count ..< state.cache.count + T`, appends their keys
+    /// and values to the cache, and writes the final normalised hidden states to `hidden` (T, hiddenSize).
+    /// The caller guarantees T ≤ maxBatch and that the cache has room.
+    func forward(_ tokens: ArraySlice<Int>, state: ModelState, hidden: UnsafeMutablePointer<Float>)
+
+    /// Projects `rows` hidden states (rows, hiddenSize) to logits (rows, vocabularySize).
+    func logits(_ hidden: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>)
+}
+
+/// Mutable per-sequence state: the KV cache plus activation scratch sized for `maxBatch` tokens.
+public final class ModelState {
+    public let cache: KVCache
+    public let maxBatch: Int
+    let scratch: Scratch
+
+    init(cache: KVCache, maxBatch: Int, scratch: Scratch) {
+        self.cache = cache
+        self.maxBatch = maxBatch
+        self.scratch = scratch
+    }
+}
+
+/// One allocation cut into named float buffers, so the forward pass allocates nothing per token.
+final class Scratch {
+    private let base: UnsafeMutablePointer<Float>
+    private var offsets: [Int] = []
+
+    init(sizes: [Int]) {
+        var total = 0
+        for s in sizes { offsets.append(total); total += (s + 15) / 16 * 16 }  // 64-byte aligned slices
+        base = .allocate(capacity: max(total, 1))
+        base.initialize(repeating: 0, count: max(total, 1))
+    }
+
+    deinit { base.deallocate() }
+
+    subscript(_ i: Int) -> UnsafeMutablePointer<Float> { base + offsets[i] }
+}

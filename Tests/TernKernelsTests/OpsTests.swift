@@ -1,0 +1,123 @@
+import Foundation
+import XCTest
+@testable import TernKernels
+
+final class OpsTests: XCTestCase {
+    func testRMSNormByHand() {
+        // x = [1, 2, 3, 4]: mean(x²) = 30/4 = 7.5, 1/√(7.5 + 0) = 0.365148…
+        var x: [Float] = [1, 2, 3, 4]
+        let w: [Float] = [1, 0.5, 2, -1]
+        var out = [Float](repeating: 0, count: 4)
+        rmsNorm(&x, weight: w, eps: 0, out: &out, dim: 4)
+        let s: Float = 1 / Float(7.5).squareRoot()
+        for (i, e) in [1 * s * 1, 2 * s * 0.5, 3 * s * 2, 4 * s * -1].enumerated() {
+            XCTAssertEqual(out[i], e, accuracy: 1e-6)
+        }
+    }
+
+    func testSoftmaxByHand() {
+        var x: [Float] = [0, Float(log(2.0)), Float(log(5.0))]  // exp: 1, 2, 5 → /8
+        softmax(&x, 3)
+        XCTAssertEqual(x[0], 1 / 8, accuracy: 1e-6)
+        XCTAssertEqual(x[1], 2 / 8, accuracy: 1e-6)
+        XCTAssertEqual(x[2], 5 / 8, accuracy: 1e-6)
+        let y: [Float] = [1000, 1000]
+        XCTAssertEqual(logSumExp(y, 2), 1000 + log(2), accuracy: 1e-9)
+    }
+
+    func testGeluTanhByHand() {
+        XCTAssertEqual(geluTanh(0), 0)
+        // gelu_tanh(1) = 0.5·(1 + tanh(0.7978845608·1.044715)) = 0.8411920…
+        XCTAssertEqual(geluTanh(1), 0.841192, accuracy: 1e-5)
+        // gelu_tanh(-2) = -2·0.5·(1 + tanh(0.7978845608·(-2 - 0.35772))) = -0.0454023
+        XCTAssertEqual(geluTanh(-2), -0.0454023, accuracy: 1e-5)
+    }
+
+    func testRoPENeoxPairsDimensionWithHalfWayPartner() {
+        // D = 4: pairs (0, 2) at θ₀ = 1 and (1, 3) at θ₁ = base^(-2/4) = 0.01 for base 10 000.
+        let rope = RoPE(headDim: 4, base: 10_000)
+        var v: [Float] = [1, 2, 3, 4]
+        rope.apply(&v, heads: 1, position: 3)
+        let a0: Float = 3, a1: Float = 0.03
+        XCTAssertEqual(v[0], 1 * cosf(a0) - 3 * sinf(a0), accuracy: 1e-5)
+        XCTAssertEqual(v[2], 1 * sinf(a0) + 3 * cosf(a0), accuracy: 1e-5)
+        XCTAssertEqual(v[1], 2 * cosf(a1) - 4 * sinf(a1), accuracy: 1e-5)
+        XCTAssertEqual(v[3], 2 * sinf(a1) + 4 * cosf(a1), accuracy: 1e-5)
+        var zero: [Float] = [1, 2, 3, 4]
+        rope.apply(&zero, heads: 1, position: 0)
+        XCTAssertEqual(zero, [1, 2, 3, 4])
+    }
+
+    func testDotAndAxpyMatchPlainLoops() {
+        for n in [1, 15, 16, 31, 32, 33, 640, 1000] {
+            let a = (0..<n).map { Float(sin(Double($0))) }, b = (0..<n).map { Float(cos(Double($0) * 0.3)) }
+            var plain: Float = 0
+            for i in 0..<n { plain += a[i] * b[i] }
+            XCTAssertEqual(dot(a, b, n), plain, accuracy: 1e-4 * Float(n).squareRoot(), "n=\(n)")
+            var y = b
+            axpy(0.5, a, &y, n)
+            for i in 0..<n { XCTAssertEqual(y[i], b[i] + 0.5 * a[i], accuracy: 1e-6) }
+        }
+    }
+
+    /// The fast matmul (fused dot for one token, dequantized tiles for many, split over threads)
+    /// against the scalar reference, for every type the default model uses.
+    func testMatMulMatchesReference() {
+        var rng = SystemRandomNumberGenerator()
+        for type in [GGMLType.f32, .f16, .q8_0, .q5_0, .q4_K, .q6_K] {
+            let rows = 37, cols = 512
+            let bytes = randomMatrixBytes(type, rows: rows, cols: cols, rng: &rng)
+            bytes.withUnsafeBytes { raw in
+                let w = QuantMatrix(type: type, rows: rows, cols: cols, data: raw.baseAddress!)
+                for tokens in [1, 3, 9] {
+                    let x = (0..<tokens * cols).map { _ in Float.random(in: -1...1, using: &rng) }
+                    var fast = [Float](repeating: 0, count: tokens * rows)
+                    var ref = fast
+                    matmul(w, x, &fast, tokens: tokens, pool: ThreadPool(threads: 2))
+                    matmulReference(w, x, &ref, tokens: tokens)
+                    for i in 0..<ref.count {
+                        XCTAssertEqual(fast[i], ref[i], accuracy: 1e-3 * max(1, abs(ref[i])), "\(type) T=\(tokens) i=\(i)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Random blocks whose float16 scale fields hold small finite values, so sums stay finite.
+    private func randomMatrixBytes(_ type: GGMLType, rows: Int, cols: Int,
+                                   rng: inout SystemRandomNumberGenerator) -> [UInt8] {
+        if type == .f32 {
+            return (0..<rows * cols).flatMap { _ in withUnsafeBytes(of: Float.random(in: -1...1, using: &rng)) { Array($0) } }
+        }
+        if type == .f16 {
+            return (0..<rows * cols).flatMap { _ in withUnsafeBytes(of: floatToHalf(Float.random(in: -1...1, using: &rng))) { Array($0) } }
+        }
+        var bytes = (0..<rows * type.rowBytes(cols)!).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let halfOffsets: [Int]  // where each block keeps its fp16 scales
+        switch type {
+        case .q8_0, .q5_0, .q4_0: halfOffsets = [0]
+        case .q4_K, .q5_K: halfOffsets = [0, 2]
+        case .q6_K: halfOffsets = [208]
+        default: halfOffsets = []
+        }
+        for b in 0..<bytes.count / type.blockBytes {
+            for o in halfOffsets {
+                let h = floatToHalf(Float.random(in: 0.001...0.02, using: &rng))
+                bytes[b * type.blockBytes + o] = UInt8(h & 0xFF)
+                bytes[b * type.blockBytes + o + 1] = UInt8(h >> 8)
+            }
+        }
+        return bytes
+    }
+
+    func testThreadPoolCoversEveryIndexOnce() {
+        let pool = ThreadPool(threads: 3)
+        for n in [1, 2, 3, 7, 100] {
+            let hits = UnsafeMutablePointer<Int>.allocate(capacity: n)
+            hits.initialize(repeating: 0, count: n)
+            pool.parallelFor(n) { r in for i in r { hits[i] += 1 } }
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: hits, count: n)), Array(repeating: 1, count: n))
+            hits.deallocate()
+        }
+    }
+}
