@@ -40,7 +40,7 @@ public func perplexity(of text: String, loaded: LoadedModel, context: Int,
         var g = 0
         while g < scored {
             let n = min(group, scored - g)
-            model.logits(hidden + g * C, rows: n, out: logits)
+            model.logits(hidden + g * C, rows: n, state: session.state, out: logits)
             for r in 0..<n {
                 let row = logits + r * V
                 let target = batch[first + g + r + 1]

@@ -64,7 +64,7 @@ public final class Session {
             model.forward(newTokens[start..<end], state: state, hidden: hidden)
             for i in 0..<(end - start) { perPosition(start + i, hidden + i * C) }
             if end == newTokens.count {
-                model.logits(hidden + (end - start - 1) * C, rows: 1, out: logits.baseAddress!)
+                model.logits(hidden + (end - start - 1) * C, rows: 1, state: state, out: logits.baseAddress!)
             }
             start = end
         }

@@ -7,8 +7,24 @@ public func geluTanh(_ x: Float) -> Float {
     return 0.5 * x * (1 + tanhf(c * x * (1 + 0.044715 * x * x)))
 }
 
-/// GeGLU as in Gemma: gate[i] = gelu_tanh(gate[i]) · up[i], in place in `gate`.
-/// gate, up: (count)
-public func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ count: Int) {
-    for i in 0..<count { gate[i] = geluTanh(gate[i]) * up[i] }
+/// GeGLU as in Gemma: gate[i] = gelu(gate[i]) · up[i], in place in `gate`. gate, up: (count)
+///
+/// With `table`, GELU is looked up as ggml's CPU backend does it: the input rounded to half
+/// precision indexes a table of gelu_tanh values rounded to half (inputs ≤ -10 give 0, ≥ 10 pass
+/// through). Otherwise it is computed exactly with tanh.
+public func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ count: Int, table: Bool) {
+    guard table else {
+        for i in 0..<count { gate[i] = geluTanh(gate[i]) * up[i] }
+        return
+    }
+    geluHalfTable.withUnsafeBufferPointer { table in
+        for i in 0..<count {
+            let x = gate[i]
+            let g = x <= -10 ? 0 : x >= 10 ? x : halfToFloat(table[Int(floatToHalf(x))])
+            gate[i] = g * up[i]
+        }
+    }
 }
+
+/// gelu_tanh of every half-precision input, rounded to half (128 KB, built on first use).
+let geluHalfTable: [UInt16] = (0..<65536).map { floatToHalf(geluTanh(halfToFloat(UInt16($0)))) }

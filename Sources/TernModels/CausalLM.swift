@@ -8,7 +8,7 @@ import TernKernels
 ///     let model = try ModelRegistry.load(file)
 ///     let state = model.makeState(contextSize: 4096, maxBatch: 512)
 ///     model.forward(tokens[...], state: state, hidden: hidden)   // hidden: (T, hiddenSize)
-///     model.logits(hidden + (T - 1) * model.hiddenSize, rows: 1, out: logits)
+///     model.logits(hidden + (T - 1) * model.hiddenSize, rows: 1, state: state, out: logits)
 public protocol CausalLM: AnyObject, Sendable {
     var architecture: String { get }
     var hiddenSize: Int { get }
@@ -17,27 +17,39 @@ public protocol CausalLM: AnyObject, Sendable {
     var contextLength: Int { get }
     var pool: ThreadPool { get }
 
-    func makeState(contextSize: Int, maxBatch: Int) -> ModelState
+    func makeState(contextSize: Int, maxBatch: Int, numerics: Numerics) -> ModelState
 
     /// Runs `tokens` at positions `state.cache.count ..< state.cache.count + T`, appends their keys
     /// and values to the cache, and writes the final normalised hidden states to `hidden` (T, hiddenSize).
     /// The caller guarantees T ≤ maxBatch and that the cache has room.
     func forward(_ tokens: ArraySlice<Int>, state: ModelState, hidden: UnsafeMutablePointer<Float>)
 
-    /// Projects `rows` hidden states (rows, hiddenSize) to logits (rows, vocabularySize).
-    func logits(_ hidden: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>)
+    /// Projects `rows` hidden states (rows, hiddenSize) to logits (rows, vocabularySize), using
+    /// `state`'s scratch; rows ≤ maxBatch.
+    func logits(_ hidden: UnsafePointer<Float>, rows: Int, state: ModelState, out: UnsafeMutablePointer<Float>)
+}
+
+extension CausalLM {
+    /// State with llama.cpp's numerics (F16 KV cache, GELU table).
+    public func makeState(contextSize: Int, maxBatch: Int) -> ModelState {
+        makeState(contextSize: contextSize, maxBatch: maxBatch, numerics: .llamaCpp)
+    }
 }
 
 /// Mutable per-sequence state: the KV cache plus activation scratch sized for `maxBatch` tokens.
 public final class ModelState {
     public let cache: KVCache
     public let maxBatch: Int
+    public let numerics: Numerics
     let scratch: Scratch
+    let activations: ActivationBuffer  // quantized matmul inputs
 
-    init(cache: KVCache, maxBatch: Int, scratch: Scratch) {
+    init(cache: KVCache, maxBatch: Int, numerics: Numerics, scratch: Scratch, activations: ActivationBuffer) {
         self.cache = cache
         self.maxBatch = maxBatch
+        self.numerics = numerics
         self.scratch = scratch
+        self.activations = activations
     }
 }
 

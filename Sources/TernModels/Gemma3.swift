@@ -1,5 +1,6 @@
 import Foundation
 import TernGGUF
+import TernCKernels
 import TernKernels
 
 /// Gemma 3 (text), as llama.cpp's gemma3 graph runs it.
@@ -109,7 +110,7 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
     // Scratch buffer slots, each sized for maxBatch tokens.
     private enum Buf: Int, CaseIterable { case x, xn, q, k, v, attn, proj, gate, up }
 
-    public func makeState(contextSize: Int, maxBatch: Int) -> ModelState {
+    public func makeState(contextSize: Int, maxBatch: Int, numerics: Numerics) -> ModelState {
         let c = config, t = maxBatch
         let sizes: [Buf: Int] = [
             .x: t * c.dim, .xn: t * c.dim, .q: t * c.heads * c.headDim, .k: t * c.kvHeads * c.headDim,
@@ -117,8 +118,10 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
             .gate: t * c.ffnDim, .up: t * c.ffnDim,
         ]
         return ModelState(
-            cache: KVCache(layers: c.layers, capacity: contextSize, kvDim: c.kvHeads * c.headDim),
-            maxBatch: maxBatch, scratch: Scratch(sizes: Buf.allCases.map { sizes[$0]! }))
+            cache: KVCache(layers: c.layers, capacity: contextSize, kvDim: c.kvHeads * c.headDim,
+                           halfPrecision: numerics.halfPrecisionKV),
+            maxBatch: maxBatch, numerics: numerics, scratch: Scratch(sizes: Buf.allCases.map { sizes[$0]! }),
+            activations: ActivationBuffer(tokens: t, cols: max(c.ffnDim, c.heads * c.headDim, c.dim)))
     }
 
     // MARK: Model
@@ -141,8 +144,8 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         }
     }
 
-    public func logits(_ hidden: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>) {
-        matmul(embedding, hidden, out, tokens: rows, pool: pool)  // tied output projection
+    public func logits(_ hidden: UnsafePointer<Float>, rows: Int, state: ModelState, out: UnsafeMutablePointer<Float>) {
+        matmul(embedding, hidden, out, tokens: rows, pool: pool, scratch: state.activations)  // tied output projection
     }
 
     // MARK: Block
@@ -175,10 +178,10 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
     private func mlp(_ layer: Layer, _ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
                      tokens T: Int, state: ModelState) {
         let s = state.scratch, gate = s[Buf.gate.rawValue], up = s[Buf.up.rawValue]
-        matmul(layer.gate, xn, gate, tokens: T, pool: pool)  // (T, F)
-        matmul(layer.up, xn, up, tokens: T, pool: pool)      // (T, F)
-        geglu(gate, up, T * config.ffnDim)
-        matmul(layer.down, gate, out, tokens: T, pool: pool) // (T, C)
+        matmul(layer.gate, xn, gate, tokens: T, pool: pool, scratch: state.activations)  // (T, F)
+        matmul(layer.up, xn, up, tokens: T, pool: pool, scratch: state.activations)      // (T, F)
+        geglu(gate, up, T * config.ffnDim, table: state.numerics.geluTable)
+        matmul(layer.down, gate, out, tokens: T, pool: pool, scratch: state.activations) // (T, C)
     }
 
     // MARK: Attention
@@ -190,13 +193,12 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         let c = config, layer = layers[l], s = state.scratch, cache = state.cache
         let D = c.headDim, qDim = c.heads * D, kvDim = c.kvHeads * D
         let q = s[Buf.q.rawValue], k = s[Buf.k.rawValue], v = s[Buf.v.rawValue], attn = s[Buf.attn.rawValue]
-        matmul(layer.wq, xn, q, tokens: T, pool: pool)  // (T, H*D)
-        matmul(layer.wk, xn, k, tokens: T, pool: pool)  // (T, Hkv*D)
-        matmul(layer.wv, xn, v, tokens: T, pool: pool)  // (T, Hkv*D)
+        matmul(layer.wq, xn, q, tokens: T, pool: pool, scratch: state.activations)  // (T, H*D)
+        matmul(layer.wk, xn, k, tokens: T, pool: pool, scratch: state.activations)  // (T, Hkv*D)
+        matmul(layer.wv, xn, v, tokens: T, pool: pool, scratch: state.activations)  // (T, Hkv*D)
 
         let sliding = c.isSliding(l), rope = sliding ? ropeLocal : ropeGlobal
         let start = cache.count
-        let keys = cache.keys(layer: l), values = cache.values(layer: l)  // (capacity, Hkv*D)
         // Gemma 3 scales queries by 1/√D (query_pre_attn_scalar = head_dim).
         let qScale = 1 / Float(D).squareRoot()
         for t in 0..<T {
@@ -206,8 +208,7 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
             rope.apply(qt, heads: c.heads, position: start + t)
             rope.apply(kt, heads: c.kvHeads, position: start + t)
             scale(qt, qScale, qDim)
-            (keys + (start + t) * kvDim).update(from: kt, count: kvDim)
-            (values + (start + t) * kvDim).update(from: v + t * kvDim, count: kvDim)
+            cache.store(layer: l, position: start + t, key: kt, value: v + t * kvDim)
         }
 
         let group = c.heads / c.kvHeads, window = c.slidingWindow
@@ -215,33 +216,11 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
             for job in range {
                 let t = job / c.heads, h = job % c.heads, pos = start + t
                 let first = sliding ? max(0, pos - window + 1) : 0
-                attendOnline(query: q + t * qDim + h * D,
-                             keys: keys + (h / group) * D, values: values + (h / group) * D, stride: kvDim,
-                             range: first...pos, headDim: D, out: attn + t * qDim + h * D)
+                cache.attend(layer: l, kvHead: h / group, headDim: D, query: q + t * qDim + h * D,
+                             positions: first...pos, out: attn + t * qDim + h * D)
             }
         }
-        matmul(layer.wo, attn, out, tokens: T, pool: pool)  // (T, C)
+        matmul(layer.wo, attn, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)
     }
 }
 
-/// softmax(q·Kᵀ)·V over key rows `range`, one pass with a running max (flash-attention style), so no
-/// score buffer is needed. q: (D); keys/values: rows of `stride` floats; out: (D).
-@inline(__always)
-func attendOnline(query q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                  stride: Int, range: ClosedRange<Int>, headDim D: Int, out: UnsafeMutablePointer<Float>) {
-    out.update(repeating: 0, count: D)
-    var m = -Float.infinity, sum: Float = 0
-    for j in range {
-        let score = dot(q, keys + j * stride, D)
-        if score > m {
-            let r = expf(m - score)  // rescale what was accumulated under the old max
-            sum *= r
-            scale(out, r, D)
-            m = score
-        }
-        let w = expf(score - m)
-        sum += w
-        axpy(w, values + j * stride, out, D)
-    }
-    scale(out, 1 / sum, D)
-}

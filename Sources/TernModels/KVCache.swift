@@ -1,23 +1,29 @@
+import TernCKernels
+
 /// Keys and values of past positions for every layer of one sequence.
 ///
-/// Layer l stores K and V as (capacity, kvDim) floats, row p holding position p. `count` is how many
-/// positions are filled; setting it lower (e.g. to 0) discards the tail, which is how a fresh context
-/// or a rewind is made without reallocating.
+/// Layer l stores K and V as (capacity, kvDim) elements, row p holding position p, in half
+/// precision (IEEE bit patterns, llama.cpp's default F16 cache) or in float. `count` is how many
+/// positions are filled; setting it lower (e.g. to 0) discards the tail, which is how a fresh
+/// context or a rewind is made without reallocating.
 public final class KVCache {
     public let layers: Int
     public let capacity: Int
     public let kvDim: Int
+    public let halfPrecision: Bool
     public var count: Int = 0
-    private let keys: UnsafeMutablePointer<Float>    // (layers, capacity, kvDim)
-    private let values: UnsafeMutablePointer<Float>  // (layers, capacity, kvDim)
+    private let keys: UnsafeMutableRawPointer    // (layers, capacity, kvDim)
+    private let values: UnsafeMutableRawPointer  // (layers, capacity, kvDim)
 
-    public init(layers: Int, capacity: Int, kvDim: Int) {
+    public init(layers: Int, capacity: Int, kvDim: Int, halfPrecision: Bool = true) {
         self.layers = layers
         self.capacity = capacity
         self.kvDim = kvDim
+        self.halfPrecision = halfPrecision
         // Not zero-filled: only rows < count are ever read, and untouched pages cost no memory.
-        keys = .allocate(capacity: layers * capacity * kvDim)
-        values = .allocate(capacity: layers * capacity * kvDim)
+        let bytes = layers * capacity * kvDim * (halfPrecision ? 2 : 4)
+        keys = .allocate(byteCount: bytes, alignment: 64)
+        values = .allocate(byteCount: bytes, alignment: 64)
     }
 
     deinit {
@@ -25,13 +31,43 @@ public final class KVCache {
         values.deallocate()
     }
 
-    /// K rows of layer l: (capacity, kvDim)
-    @inline(__always)
-    public func keys(layer l: Int) -> UnsafeMutablePointer<Float> { keys + l * capacity * kvDim }
-
-    /// V rows of layer l: (capacity, kvDim)
-    @inline(__always)
-    public func values(layer l: Int) -> UnsafeMutablePointer<Float> { values + l * capacity * kvDim }
-
+    public var elementBytes: Int { halfPrecision ? 2 : 4 }
     public var remaining: Int { capacity - count }
+    public var bytes: Int { 2 * layers * capacity * kvDim * elementBytes }
+
+    /// K rows of layer l: (capacity, kvDim) elements.
+    @inline(__always)
+    public func keys(layer l: Int) -> UnsafeMutableRawPointer { keys + l * capacity * kvDim * elementBytes }
+
+    /// V rows of layer l: (capacity, kvDim) elements.
+    @inline(__always)
+    public func values(layer l: Int) -> UnsafeMutableRawPointer { values + l * capacity * kvDim * elementBytes }
+
+    /// Stores the key and value rows (kvDim floats each) of `position` in layer l.
+    public func store(layer l: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
+        let offset = position * kvDim * elementBytes
+        if halfPrecision {
+            tern_f32_to_f16(key, (keys(layer: l) + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDim))
+            tern_f32_to_f16(value, (values(layer: l) + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDim))
+        } else {
+            (keys(layer: l) + offset).copyMemory(from: key, byteCount: kvDim * 4)
+            (values(layer: l) + offset).copyMemory(from: value, byteCount: kvDim * 4)
+        }
+    }
+
+    /// out = softmax(q·Kᵀ)·V over positions first...last for one query head q (headDim floats)
+    /// against KV head `kvHead` of layer l.
+    public func attend(layer l: Int, kvHead: Int, headDim: Int, query q: UnsafePointer<Float>,
+                       positions: ClosedRange<Int>, out: UnsafeMutablePointer<Float>) {
+        let offset = kvHead * headDim * elementBytes
+        let k = keys(layer: l) + offset, v = values(layer: l) + offset
+        let first = Int64(positions.lowerBound), last = Int64(positions.upperBound)
+        if halfPrecision {
+            tern_attend_f16(q, k.assumingMemoryBound(to: UInt16.self), v.assumingMemoryBound(to: UInt16.self),
+                            Int64(kvDim), first, last, Int64(headDim), out)
+        } else {
+            tern_attend_f32(q, k.assumingMemoryBound(to: Float.self), v.assumingMemoryBound(to: Float.self),
+                            Int64(kvDim), first, last, Int64(headDim), out)
+        }
+    }
 }

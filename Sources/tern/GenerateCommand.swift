@@ -47,7 +47,7 @@ struct Generate: ParsableCommand {
             let out = GenerateJSON(ids: result.ids, text: result.text,
                                    top_logprobs: result.topLogprobs.map { $0.map { LogprobPair(id: $0.id, logprob: $0.logprob) } })
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.withoutEscapingSlashes]
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             emit(String(decoding: try encoder.encode(out), as: UTF8.self) + "\n")
         } else {
             emit("\n")

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TernCKernels
 @testable import TernKernels
 
 final class OpsTests: XCTestCase {
@@ -60,27 +61,56 @@ final class OpsTests: XCTestCase {
         }
     }
 
-    /// The fast matmul (fused dot for one token, dequantized tiles for many, split over threads)
-    /// against the scalar reference, for every type the default model uses.
+    /// The matmul kernels (integer dots on 8-bit activations for quantized W, float for F32/F16;
+    /// one token and several; split over threads), in every kernel variant this CPU runs, against
+    /// the scalar reference that dequantizes W and round-trips x through Q8_0/Q8_K in Swift.
     func testMatMulMatchesReference() {
         var rng = SystemRandomNumberGenerator()
-        for type in [GGMLType.f32, .f16, .q8_0, .q5_0, .q4_K, .q6_K] {
-            let rows = 37, cols = 512
-            let bytes = randomMatrixBytes(type, rows: rows, cols: cols, rng: &rng)
-            bytes.withUnsafeBytes { raw in
-                let w = QuantMatrix(type: type, rows: rows, cols: cols, data: raw.baseAddress!)
-                for tokens in [1, 3, 9] {
-                    let x = (0..<tokens * cols).map { _ in Float.random(in: -1...1, using: &rng) }
-                    var fast = [Float](repeating: 0, count: tokens * rows)
-                    var ref = fast
-                    matmul(w, x, &fast, tokens: tokens, pool: ThreadPool(threads: 2))
-                    matmulReference(w, x, &ref, tokens: tokens)
-                    for i in 0..<ref.count {
-                        XCTAssertEqual(fast[i], ref[i], accuracy: 1e-3 * max(1, abs(ref[i])), "\(type) T=\(tokens) i=\(i)")
+        let isas = [String]([ "generic", "avx2"]).filter { tern_select_kernels($0) == 1 }
+        defer { tern_select_kernels(isas.last!) }
+        XCTAssertTrue(isas.contains("generic"))
+        for isa in isas {
+            XCTAssertEqual(tern_select_kernels(isa), 1)
+            for type in [GGMLType.f32, .f16, .q4_0, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K] {
+                let rows = 37, cols = 512
+                let bytes = randomMatrixBytes(type, rows: rows, cols: cols, rng: &rng)
+                bytes.withUnsafeBytes { raw in
+                    let w = QuantMatrix(type: type, rows: rows, cols: cols, data: raw.baseAddress!)
+                    for tokens in [1, 3, 9] {
+                        let x = (0..<tokens * cols).map { _ in Float.random(in: -1...1, using: &rng) }
+                        var fast = [Float](repeating: 0, count: tokens * rows)
+                        var ref = fast
+                        matmul(w, x, &fast, tokens: tokens, pool: ThreadPool(threads: 2),
+                               scratch: ActivationBuffer(tokens: tokens, cols: cols))
+                        matmulReference(w, x, &ref, tokens: tokens)
+                        // Float sums of large cancelling terms: compare relative to the largest output.
+                        let scale = max(1, ref.map(abs).max()!)
+                        for i in 0..<ref.count {
+                            XCTAssertEqual(fast[i], ref[i], accuracy: 1e-5 * scale,
+                                           "\(isa) \(type) T=\(tokens) i=\(i)")
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Q8_0 activation rounding by hand: block max 2.54 gives d = 0.02, so 1.0 → 50 · 0.02 and a
+    /// value exactly halfway between steps (0.03 = 1.5 d) rounds to the even step 2 d.
+    func testActivationRoundTripByHand() {
+        var x = [Float](repeating: 0, count: 32)
+        x[0] = 2.54; x[1] = 1.0; x[2] = -2.54
+        activationRoundTripReference(&x, kQuant: false)
+        let d = halfToFloat(floatToHalf(0.02))
+        XCTAssertEqual(x[0], 127 * d, accuracy: 1e-6)
+        XCTAssertEqual(x[1], 50 * d, accuracy: 1e-6)
+        XCTAssertEqual(x[2], -127 * d, accuracy: 1e-6)
+        // Q8_K: the largest-magnitude element (negative here) maps to -127 · d with d = max/-127.
+        var k = [Float](repeating: 0, count: 256)
+        k[0] = -4; k[5] = 2
+        activationRoundTripReference(&k, kQuant: true)
+        XCTAssertEqual(k[0], -4, accuracy: 1e-6)
+        XCTAssertEqual(k[5], 4 * 64 / 127, accuracy: 1e-6)  // 2 · 127/4 = 63.5 rounds to even 64
     }
 
     /// Random blocks whose float16 scale fields hold small finite values, so sums stay finite.

@@ -22,7 +22,7 @@ struct TernProcess {
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         // stderr goes to a file and stdout to a pipe, so a chatty child can never block on a full pipe.
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("tern-stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errURL) }
         let out = Pipe(), input = Pipe(), err = try FileHandle(forWritingTo: errURL)
         p.standardOutput = out

@@ -1,0 +1,78 @@
+// ggml's block layouts (ggml-common.h), as the kernels read them. Halves are stored as raw bits.
+#pragma once
+#include <stdint.h>
+
+#define TERN_QK 32    // elements in a Q4_0 / Q5_0 / Q8_0 block
+#define TERN_QK_K 256 // elements in a K-quant super-block
+
+typedef struct { uint16_t d; uint8_t qs[16]; } tern_block_q4_0;                 // 18 bytes
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; } tern_block_q5_0;  // 22 bytes
+typedef struct { uint16_t d; int8_t qs[32]; } tern_block_q8_0;                  // 34 bytes
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[128]; } tern_block_q4_K;              // 144
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } tern_block_q5_K; // 176
+typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } tern_block_q6_K;     // 210
+typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } tern_block_q8_K;                       // 292
+
+_Static_assert(sizeof(tern_block_q4_0) == 18, "Q4_0 block");
+_Static_assert(sizeof(tern_block_q5_0) == 22, "Q5_0 block");
+_Static_assert(sizeof(tern_block_q8_0) == 34, "Q8_0 block");
+_Static_assert(sizeof(tern_block_q4_K) == 144, "Q4_K block");
+_Static_assert(sizeof(tern_block_q5_K) == 176, "Q5_K block");
+_Static_assert(sizeof(tern_block_q6_K) == 210, "Q6_K block");
+_Static_assert(sizeof(tern_block_q8_K) == 292, "Q8_K block");
+
+/// One compiled variant of the kernels.
+typedef struct {
+    const char *name;
+    void (*quantize_q8_0)(const float *x, void *dst, int64_t n);
+    void (*quantize_q8_K)(const float *x, void *dst, int64_t n);
+    void (*matmul_rows)(int weight_type, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                        const void *a, size_t a_row_bytes, int64_t tokens, int64_t n,
+                        float *out, int64_t out_stride);
+    void (*f32_to_f16)(const float *x, uint16_t *y, int64_t n);
+    void (*attend_f16)(const float *q, const uint16_t *k, const uint16_t *v, int64_t stride,
+                       int64_t first, int64_t last, int64_t d, float *out);
+    void (*attend_f32)(const float *q, const float *k, const float *v, int64_t stride,
+                       int64_t first, int64_t last, int64_t d, float *out);
+} tern_kernel_set;
+
+extern const tern_kernel_set tern_kernels_generic;
+#if defined(__x86_64__)
+extern const tern_kernel_set tern_kernels_avx2;
+#endif
+
+/// IEEE half bits to float, in plain C (the vectorised variants use the hardware instruction).
+static inline float tern_half_to_float_soft(uint16_t h) {
+    const uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+    union { uint32_t u; float f; } v;
+    if (exp == 0) {                       // zero or subnormal: man · 2^-24
+        v.f = (float)man * 0x1p-24f;
+        v.u |= sign;
+    } else if (exp == 31) {               // infinity or NaN
+        v.u = sign | 0x7f800000u | (man << 13);
+    } else {
+        v.u = sign | ((exp + 112) << 23) | (man << 13);
+    }
+    return v.f;
+}
+
+/// Float to IEEE half bits, rounding to nearest even, in plain C.
+static inline uint16_t tern_float_to_half_soft(float f) {
+    union { float f; uint32_t u; } v = { f };
+    const uint16_t sign = (uint16_t)((v.u >> 16) & 0x8000);
+    const uint32_t x = v.u & 0x7fffffffu;
+    if (x >= 0x7f800000u) return sign | 0x7c00 | (x > 0x7f800000u ? 0x200 : 0);  // inf, NaN
+    if (x >= 0x47800000u) return sign | 0x7c00;                                   // ≥ 65536 overflows
+    if (x < 0x38800000u) {                                                        // below 2^-14: subnormal
+        if (x < 0x33000000u) return sign;                                         // below 2^-25: zero
+        const uint32_t m = (x & 0x7fffff) | 0x800000, shift = 126 - (x >> 23);
+        uint32_t r = m >> shift;
+        const uint32_t rest = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rest > half || (rest == half && (r & 1))) r++;
+        return sign | (uint16_t)r;
+    }
+    uint32_t r = (x >> 13) - (112u << 10);  // rebias the exponent from 127 to 15
+    const uint32_t rest = x & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (r & 1))) r++;  // a carry rounds up into the exponent
+    return sign | (uint16_t)r;
+}

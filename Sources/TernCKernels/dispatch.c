@@ -1,0 +1,87 @@
+// Picks the best kernel variant for this CPU on first use. TERN_KERNELS=generic forces the
+// portable one (tests compare the two).
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "blocks.h"
+#include "TernCKernels.h"
+
+static _Atomic(const tern_kernel_set *) chosen;
+
+static const tern_kernel_set *best_for_cpu(void) {
+    const char *forced = getenv("TERN_KERNELS");
+    if (forced && strcmp(forced, "generic") == 0) return &tern_kernels_generic;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+        return &tern_kernels_avx2;
+#endif
+    return &tern_kernels_generic;
+}
+
+static const tern_kernel_set *kernels(void) {
+    const tern_kernel_set *k = atomic_load_explicit(&chosen, memory_order_acquire);
+    if (!k) {  // racing first calls all compute the same answer
+        k = best_for_cpu();
+        atomic_store_explicit(&chosen, k, memory_order_release);
+    }
+    return k;
+}
+
+const char *tern_kernel_isa(void) { return kernels()->name; }
+
+int tern_select_kernels(const char *isa) {
+    const tern_kernel_set *k = NULL;
+    if (strcmp(isa, "generic") == 0) k = &tern_kernels_generic;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (strcmp(isa, "avx2") == 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("f16c"))
+        k = &tern_kernels_avx2;
+#endif
+    if (!k) return 0;
+    atomic_store_explicit(&chosen, k, memory_order_release);
+    return 1;
+}
+
+void tern_f32_to_f16(const float *x, uint16_t *y, int64_t n) { kernels()->f32_to_f16(x, y, n); }
+
+void tern_attend_f16(const float *q, const uint16_t *k, const uint16_t *v, int64_t stride,
+                     int64_t first, int64_t last, int64_t d, float *out) {
+    kernels()->attend_f16(q, k, v, stride, first, last, d, out);
+}
+
+void tern_attend_f32(const float *q, const float *k, const float *v, int64_t stride,
+                     int64_t first, int64_t last, int64_t d, float *out) {
+    kernels()->attend_f32(q, k, v, stride, first, last, d, out);
+}
+
+int tern_activation_type(int weight_type) {
+    switch (weight_type) {
+    case TERN_TYPE_Q4_0: case TERN_TYPE_Q5_0: case TERN_TYPE_Q8_0: return TERN_TYPE_Q8_0;
+    case TERN_TYPE_Q4_K: case TERN_TYPE_Q5_K: case TERN_TYPE_Q6_K: return TERN_TYPE_Q8_K;
+    default: return -1;
+    }
+}
+
+size_t tern_activation_row_bytes(int weight_type, int64_t n) {
+    switch (tern_activation_type(weight_type)) {
+    case TERN_TYPE_Q8_0: return (size_t)(n / TERN_QK) * sizeof(tern_block_q8_0);
+    case TERN_TYPE_Q8_K: return (size_t)(n / TERN_QK_K) * sizeof(tern_block_q8_K);
+    default: return 0;
+    }
+}
+
+void tern_quantize_activations(int weight_type, const float *x, void *dst, int64_t n) {
+    switch (tern_activation_type(weight_type)) {
+    case TERN_TYPE_Q8_0: kernels()->quantize_q8_0(x, dst, n); break;
+    case TERN_TYPE_Q8_K: kernels()->quantize_q8_K(x, dst, n); break;
+    default: break;
+    }
+}
+
+void tern_matmul_rows(int weight_type, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                      const void *a, size_t a_row_bytes, int64_t tokens, int64_t n,
+                      float *out, int64_t out_stride) {
+    kernels()->matmul_rows(weight_type, w, w_row_bytes, r0, r1, a, a_row_bytes, tokens, n, out, out_stride);
+}

@@ -1,0 +1,62 @@
+// Integer dot-product kernels for ggml's quantized weight formats.
+//
+// A matrix product with quantized weights first quantizes its float activations once per row
+// (to Q8_0 blocks of 32, or Q8_K blocks of 256 with 16-element sums), then dots every weight
+// row against them in integer arithmetic, applying the float block scales outside the integer
+// sums. That is ggml's arithmetic, so results agree with llama.cpp to float rounding.
+//
+// The kernels are written once (kernels.inc) and compiled per instruction set; the first call
+// picks the best one the CPU supports (see tern_kernel_isa).
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// ggml type numbers of the weight formats these kernels dot.
+enum {
+    TERN_TYPE_Q4_0 = 2, TERN_TYPE_Q5_0 = 6, TERN_TYPE_Q8_0 = 8,
+    TERN_TYPE_Q4_K = 12, TERN_TYPE_Q5_K = 13, TERN_TYPE_Q6_K = 14, TERN_TYPE_Q8_K = 15,
+};
+
+/// The activation format (TERN_TYPE_Q8_0 or TERN_TYPE_Q8_K) that rows of `weight_type` are
+/// dotted with, or -1 when the weight type has no integer kernel.
+int tern_activation_type(int weight_type);
+
+/// Bytes of one row of `n` activations quantized for `weight_type` (n a multiple of its block).
+size_t tern_activation_row_bytes(int weight_type, int64_t n);
+
+/// Quantizes `n` floats into the activation format for `weight_type`.
+void tern_quantize_activations(int weight_type, const float *x, void *dst, int64_t n);
+
+/// out[t * out_stride + r] = Σ_i w[r][i] · a[t][i] for weight rows r in [r0, r1) and activation
+/// rows t in [0, tokens). Rows of w are `w_row_bytes` apart and rows of a `a_row_bytes` apart.
+void tern_matmul_rows(int weight_type, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                      const void *a, size_t a_row_bytes, int64_t tokens, int64_t n,
+                      float *out, int64_t out_stride);
+
+/// Converts n floats to IEEE half bits, rounding to nearest even.
+void tern_f32_to_f16(const float *x, uint16_t *y, int64_t n);
+
+/// Attention of one query head q (d floats) over the key and value rows first...last of an F16
+/// cache (rows `stride` halves apart): out = softmax(q·kⱼ)·V, in one pass with a running maximum,
+/// summing in float. d is a multiple of 8.
+void tern_attend_f16(const float *q, const uint16_t *k, const uint16_t *v, int64_t stride,
+                     int64_t first, int64_t last, int64_t d, float *out);
+
+/// The same over a float cache.
+void tern_attend_f32(const float *q, const float *k, const float *v, int64_t stride,
+                     int64_t first, int64_t last, int64_t d, float *out);
+
+/// The instruction set the dispatcher chose: "avx2", or "generic".
+const char *tern_kernel_isa(void);
+
+/// Switches to the variant named `isa` ("generic", "avx2") if this CPU runs it; returns 1 if it
+/// did, 0 if not. For tests that compare the variants; not for use while kernels run.
+int tern_select_kernels(const char *isa);
+
+#ifdef __cplusplus
+}
+#endif
