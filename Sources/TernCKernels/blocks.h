@@ -39,6 +39,7 @@ typedef struct {
 extern const tern_kernel_set tern_kernels_generic;
 #if defined(__x86_64__)
 extern const tern_kernel_set tern_kernels_avx2;
+extern const tern_kernel_set tern_kernels_vnni;
 #endif
 
 /// IEEE half bits to float, in plain C (the vectorised variants use the hardware instruction).

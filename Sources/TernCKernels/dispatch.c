@@ -1,5 +1,5 @@
-// Picks the best kernel variant for this CPU on first use. TERN_KERNELS=generic forces the
-// portable one (tests compare the two).
+// Picks the best kernel variant for this CPU on first use: AVX-512 VNNI, else AVX2, else the
+// portable C. TERN_KERNELS=generic or =avx2 forces a lesser one (for comparisons).
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,13 +8,24 @@
 
 static _Atomic(const tern_kernel_set *) chosen;
 
+#if defined(__x86_64__)
+static int supports_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+static int supports_vnni(void) {
+    return supports_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+}
+#endif
+
 static const tern_kernel_set *best_for_cpu(void) {
     const char *forced = getenv("TERN_KERNELS");
     if (forced && strcmp(forced, "generic") == 0) return &tern_kernels_generic;
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
-        return &tern_kernels_avx2;
+    if (forced && strcmp(forced, "avx2") == 0 && supports_avx2()) return &tern_kernels_avx2;
+    if (supports_vnni()) return &tern_kernels_vnni;
+    if (supports_avx2()) return &tern_kernels_avx2;
 #endif
     return &tern_kernels_generic;
 }
@@ -34,10 +45,8 @@ int tern_select_kernels(const char *isa) {
     const tern_kernel_set *k = NULL;
     if (strcmp(isa, "generic") == 0) k = &tern_kernels_generic;
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (strcmp(isa, "avx2") == 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-        __builtin_cpu_supports("f16c"))
-        k = &tern_kernels_avx2;
+    if (strcmp(isa, "avx2") == 0 && supports_avx2()) k = &tern_kernels_avx2;
+    if (strcmp(isa, "avx512vnni") == 0 && supports_vnni()) k = &tern_kernels_vnni;
 #endif
     if (!k) return 0;
     atomic_store_explicit(&chosen, k, memory_order_release);

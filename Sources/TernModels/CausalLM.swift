@@ -24,6 +24,12 @@ public protocol CausalLM: AnyObject, Sendable {
     /// The caller guarantees T ≤ maxBatch and that the cache has room.
     func forward(_ tokens: ArraySlice<Int>, state: ModelState, hidden: UnsafeMutablePointer<Float>)
 
+    /// Runs one token for each of several sequences at once (batched decode): token i goes to
+    /// `caches[i]` at position `caches[i].count`, and every cache grows by one. The matrix products
+    /// read each weight once for the whole batch. `scratch` supplies the buffers (its maxBatch ≥
+    /// tokens.count); its own cache is not touched unless it is one of `caches`.
+    func forward(batch tokens: [Int], caches: [KVCache], scratch: ModelState, hidden: UnsafeMutablePointer<Float>)
+
     /// Projects `rows` hidden states (rows, hiddenSize) to logits (rows, vocabularySize), using
     /// `state`'s scratch; rows ≤ maxBatch.
     func logits(_ hidden: UnsafePointer<Float>, rows: Int, state: ModelState, out: UnsafeMutablePointer<Float>)

@@ -127,6 +127,32 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
     // MARK: Model
 
     public func forward(_ tokens: ArraySlice<Int>, state: ModelState, hidden: UnsafeMutablePointer<Float>) {
+        run(tokens, .sequence(state.cache), state: state, hidden: hidden)
+        state.cache.count += tokens.count
+    }
+
+    public func forward(batch tokens: [Int], caches: [KVCache], scratch: ModelState, hidden: UnsafeMutablePointer<Float>) {
+        precondition(tokens.count == caches.count && tokens.count <= scratch.maxBatch)
+        run(tokens[...], .oneEach(caches), state: scratch, hidden: hidden)
+        for cache in caches { cache.count += 1 }
+    }
+
+    /// Where token t of a pass belongs: all to one sequence, from its current length on, or one
+    /// token to each of several sequences.
+    private enum Placement {
+        case sequence(KVCache)
+        case oneEach([KVCache])
+
+        @inline(__always)
+        func slot(_ t: Int) -> (cache: KVCache, position: Int) {
+            switch self {
+            case .sequence(let cache): return (cache, cache.count + t)
+            case .oneEach(let caches): return (caches[t], caches[t].count)
+            }
+        }
+    }
+
+    private func run(_ tokens: ArraySlice<Int>, _ placement: Placement, state: ModelState, hidden: UnsafeMutablePointer<Float>) {
         let c = config, T = tokens.count, s = state.scratch
         let x = s[Buf.x.rawValue]  // (T, C) residual stream
         // Embeddings are scaled by √C, as in Gemma.
@@ -136,9 +162,8 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
             scale(x + t * c.dim, embScale, c.dim)
         }
         for l in 0..<c.layers {
-            block(l, x: x, tokens: T, state: state)
+            block(l, x: x, tokens: T, placement: placement, state: state)
         }
-        state.cache.count += T
         for t in 0..<T {
             rmsNorm(x + t * c.dim, weight: outputNorm, eps: c.eps, out: hidden + t * c.dim, dim: c.dim)
         }
@@ -151,12 +176,12 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
     // MARK: Block
 
     /// h = x + norm(attn(norm(x))); x' = h + norm(mlp(norm(h)))
-    private func block(_ l: Int, x: UnsafeMutablePointer<Float>, tokens T: Int, state: ModelState) {
+    private func block(_ l: Int, x: UnsafeMutablePointer<Float>, tokens T: Int, placement: Placement, state: ModelState) {
         let c = config, layer = layers[l], s = state.scratch
         let xn = s[Buf.xn.rawValue], proj = s[Buf.proj.rawValue]
 
         normRows(x, layer.attnNorm, out: xn, tokens: T)
-        attention(l, xn, out: proj, tokens: T, state: state)
+        attention(l, xn, out: proj, tokens: T, placement: placement, state: state)
         normRows(proj, layer.postAttnNorm, out: proj, tokens: T)
         add(proj, into: x, T * c.dim)
 
@@ -189,8 +214,8 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
     /// Multi-query attention with per-head Q/K RMSNorm, NEOX RoPE and, on sliding layers, a window
     /// in which a query at position p sees keys at positions p - window < j ≤ p.
     private func attention(_ l: Int, _ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
-                           tokens T: Int, state: ModelState) {
-        let c = config, layer = layers[l], s = state.scratch, cache = state.cache
+                           tokens T: Int, placement: Placement, state: ModelState) {
+        let c = config, layer = layers[l], s = state.scratch
         let D = c.headDim, qDim = c.heads * D, kvDim = c.kvHeads * D
         let q = s[Buf.q.rawValue], k = s[Buf.k.rawValue], v = s[Buf.v.rawValue], attn = s[Buf.attn.rawValue]
         matmul(layer.wq, xn, q, tokens: T, pool: pool, scratch: state.activations)  // (T, H*D)
@@ -198,23 +223,23 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         matmul(layer.wv, xn, v, tokens: T, pool: pool, scratch: state.activations)  // (T, Hkv*D)
 
         let sliding = c.isSliding(l), rope = sliding ? ropeLocal : ropeGlobal
-        let start = cache.count
         // Gemma 3 scales queries by 1/√D (query_pre_attn_scalar = head_dim).
         let qScale = 1 / Float(D).squareRoot()
         for t in 0..<T {
             let qt = q + t * qDim, kt = k + t * kvDim
             for h in 0..<c.heads { rmsNorm(qt + h * D, weight: layer.qNorm, eps: c.eps, out: qt + h * D, dim: D) }
             for h in 0..<c.kvHeads { rmsNorm(kt + h * D, weight: layer.kNorm, eps: c.eps, out: kt + h * D, dim: D) }
-            rope.apply(qt, heads: c.heads, position: start + t)
-            rope.apply(kt, heads: c.kvHeads, position: start + t)
+            let (cache, pos) = placement.slot(t)
+            rope.apply(qt, heads: c.heads, position: pos)
+            rope.apply(kt, heads: c.kvHeads, position: pos)
             scale(qt, qScale, qDim)
-            cache.store(layer: l, position: start + t, key: kt, value: v + t * kvDim)
+            cache.store(layer: l, position: pos, key: kt, value: v + t * kvDim)
         }
 
         let group = c.heads / c.kvHeads, window = c.slidingWindow
         pool.parallelFor(T * c.heads) { range in
             for job in range {
-                let t = job / c.heads, h = job % c.heads, pos = start + t
+                let t = job / c.heads, h = job % c.heads, (cache, pos) = placement.slot(t)
                 let first = sliding ? max(0, pos - window + 1) : 0
                 cache.attend(layer: l, kvHead: h / group, headDim: D, query: q + t * qDim + h * D,
                              positions: first...pos, out: attn + t * qDim + h * D)

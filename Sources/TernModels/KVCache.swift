@@ -43,6 +43,18 @@ public final class KVCache {
     @inline(__always)
     public func values(layer l: Int) -> UnsafeMutableRawPointer { values + l * capacity * kvDim * elementBytes }
 
+    /// Copies the filled positions of `other` (same shape) into this cache and sets `count` to match.
+    public func copyPrefix(of other: KVCache) {
+        precondition(other.layers == layers && other.kvDim == kvDim && other.halfPrecision == halfPrecision
+                     && other.count <= capacity)
+        let rowBytes = other.count * kvDim * elementBytes
+        for l in 0..<layers {
+            keys(layer: l).copyMemory(from: other.keys(layer: l), byteCount: rowBytes)
+            values(layer: l).copyMemory(from: other.values(layer: l), byteCount: rowBytes)
+        }
+        count = other.count
+    }
+
     /// Stores the key and value rows (kvDim floats each) of `position` in layer l.
     public func store(layer l: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
         let offset = position * kvDim * elementBytes

@@ -91,6 +91,37 @@ final class TinyGemma3Tests: XCTestCase {
         }
     }
 
+    /// Three sequences forked from one prompt and decoded as one batch give, row for row, the
+    /// logits each would get decoded alone; forking copies the prompt's cache, not its computation.
+    func testBatchedDecodeOfForkedSequencesMatchesSingleDecode() throws {
+        let f = try Self.loadFixture()
+        let path = try Self.writeModel(f)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let model = try ModelRegistry.load(GGUFFile(path: path), threads: 2)
+        let V = model.vocabularySize, C = model.hiddenSize, prompt = f.tokens[..<7], next = [3, 17, 3]
+        let base = model.makeState(contextSize: 16, maxBatch: 8)
+        var hidden = [Float](repeating: 0, count: 8 * C)
+        model.forward(prompt, state: base, hidden: &hidden)
+
+        let caches = next.map { _ in KVCache(layers: base.cache.layers, capacity: 16, kvDim: base.cache.kvDim) }
+        for cache in caches { cache.copyPrefix(of: base.cache) }
+        XCTAssertEqual(caches.map(\.count), [7, 7, 7])
+        let scratch = model.makeState(contextSize: 1, maxBatch: 3)
+        var batched = [Float](repeating: 0, count: 3 * V)
+        model.forward(batch: next, caches: caches, scratch: scratch, hidden: &hidden)
+        model.logits(hidden, rows: 3, state: scratch, out: &batched)
+        XCTAssertEqual(caches.map(\.count), [8, 8, 8])
+
+        for (i, token) in next.enumerated() {
+            let alone = model.makeState(contextSize: 16, maxBatch: 8)
+            var single = [Float](repeating: 0, count: V)
+            model.forward(prompt, state: alone, hidden: &hidden)
+            model.forward([token][...], state: alone, hidden: &hidden)
+            model.logits(hidden, rows: 1, state: alone, out: &single)
+            for v in 0..<V { XCTAssertEqual(batched[i * V + v], single[v], accuracy: 1e-5, "sequence \(i) logit \(v)") }
+        }
+    }
+
     func testUnknownArchitectureAndMissingTensorAreReported() throws {
         let f = try Self.loadFixture()
         let odd = try Self.writeModel(f, architecture: "mamba9")

@@ -50,10 +50,10 @@ void tern_attend_f16(const float *q, const uint16_t *k, const uint16_t *v, int64
 void tern_attend_f32(const float *q, const float *k, const float *v, int64_t stride,
                      int64_t first, int64_t last, int64_t d, float *out);
 
-/// The instruction set the dispatcher chose: "avx2", or "generic".
+/// The instruction set the dispatcher chose: "avx512vnni", "avx2", or "generic".
 const char *tern_kernel_isa(void);
 
-/// Switches to the variant named `isa` ("generic", "avx2") if this CPU runs it; returns 1 if it
+/// Switches to the variant named `isa` ("generic", "avx2", "avx512vnni") if this CPU runs it; returns 1 if it
 /// did, 0 if not. For tests that compare the variants; not for use while kernels run.
 int tern_select_kernels(const char *isa);
 
