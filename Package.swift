@@ -23,7 +23,7 @@ let package = Package(
     ],
     targets: [
         // Integer dot-product kernels in C, compiled per instruction set and picked at run time.
-        .target(name: "TernCKernels", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+        .target(name: "TernCKernels", cSettings: [.unsafeFlags(["-O3", "-mprefer-vector-width=256"], .when(configuration: .release))]),
         .target(name: "TernKernels", dependencies: ["TernCKernels"], swiftSettings: fast),
         .target(name: "TernGGUF", dependencies: ["TernKernels"], swiftSettings: fast),
         .target(name: "TernTokenizers", dependencies: ["TernGGUF"], swiftSettings: fast),

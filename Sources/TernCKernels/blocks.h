@@ -21,6 +21,9 @@ _Static_assert(sizeof(tern_block_q5_K) == 176, "Q5_K block");
 _Static_assert(sizeof(tern_block_q6_K) == 210, "Q6_K block");
 _Static_assert(sizeof(tern_block_q8_K) == 292, "Q8_K block");
 
+/// Eight floats as one value: clang lowers arithmetic on it to the variant's vector instructions.
+typedef float tern_f32x8 __attribute__((ext_vector_type(8)));
+
 /// One compiled variant of the kernels.
 typedef struct {
     const char *name;
@@ -30,9 +33,9 @@ typedef struct {
                         const void *a, size_t a_row_bytes, int64_t tokens, int64_t n,
                         float *out, int64_t out_stride);
     void (*f32_to_f16)(const float *x, uint16_t *y, int64_t n);
-    void (*attend_f16)(const float *q, const uint16_t *k, const uint16_t *v, int64_t stride,
+    void (*attend_f16)(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v, int64_t stride,
                        int64_t first, int64_t last, int64_t d, float *out);
-    void (*attend_f32)(const float *q, const float *k, const float *v, int64_t stride,
+    void (*attend_f32)(const float *q, int64_t heads, const float *k, const float *v, int64_t stride,
                        int64_t first, int64_t last, int64_t d, float *out);
 } tern_kernel_set;
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "blocks.h"
+#include "TernCKernels.h"
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"))), apply_to = function)
 // Conversions through _Float16, which the vectoriser turns into vcvtph2ps / vcvtps2ph.
 static inline float vnni_h2f(uint16_t h) { _Float16 f; memcpy(&f, &h, 2); return (float)f; }
@@ -19,6 +20,7 @@ static inline uint16_t vnni_f2h(float x) { _Float16 f = (_Float16)x; uint16_t h;
 #define DOT_Q5_0 vnnix_dot_q5_0
 #define DOT_Q4_K vnnix_dot_q4_K
 #define DOT_Q6_K vnnix_dot_q6_K
+#define MATMUL_Q8_0_FAMILY vnnix_matmul_q8_0_family
 
 #define KERNEL(name) vnni_##name
 #include "kernels.inc"

@@ -1,19 +1,24 @@
-import Dispatch
+import TernCKernels
 
-/// Splits a loop across a fixed number of worker threads.
+/// Splits a loop across a fixed set of worker threads that live as long as the pool.
 ///
-/// The hot path (matrix products, attention) calls `parallelFor` a few hundred times per token, so
-/// it uses Dispatch's worker pool directly rather than Swift tasks. Work is cut into `threads`
-/// contiguous ranges, one per worker, which keeps each worker on its own rows of a weight matrix.
+/// The hot path (matrix products, attention) calls `parallelFor` a few hundred times per token,
+/// so the workers spin briefly between jobs instead of being woken by the system (TernCKernels'
+/// pool.c); no Swift tasks and no allocation per call. Work is cut into at most `threads`
+/// contiguous ranges, one per thread, which keeps each thread on its own rows of a weight matrix.
 ///
 ///     let pool = ThreadPool(threads: 2)
 ///     pool.parallelFor(rows) { range in for r in range { out[r] = dot(r) } }
-public final class ThreadPool: Sendable {
+public final class ThreadPool: @unchecked Sendable {  // the C pool serialises concurrent jobs
     public let threads: Int
+    private let pool: OpaquePointer
 
     public init(threads: Int) {
         self.threads = max(1, threads)
+        pool = tern_pool_create(Int32(self.threads))
     }
+
+    deinit { tern_pool_destroy(pool) }
 
     /// Runs `body` over `0..<count`, split into at most `threads` ranges, and returns when all are done.
     /// `grain` is the smallest range worth sending to another thread.
@@ -22,17 +27,19 @@ public final class ThreadPool: Sendable {
         let parts = min(threads, max(1, count / max(1, grain)))
         if parts == 1 { body(0..<count); return }
         withoutActuallyEscaping(body) { body in
-            let work = UnsafeSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let lo = count * part / parts, hi = count * (part + 1) / parts
-                work.value(lo..<hi)
+            var job = Job(count: count, body: body)
+            withUnsafeMutablePointer(to: &job) { pointer in
+                tern_pool_run(pool, { context, part, parts in
+                    let job = context!.assumingMemoryBound(to: Job.self).pointee
+                    let lo = job.count * Int(part) / Int(parts), hi = job.count * Int(part + 1) / Int(parts)
+                    job.body(lo..<hi)
+                }, pointer, Int32(parts))
             }
         }
     }
-}
 
-/// Carries a non-Sendable value into `concurrentPerform`; callers guarantee the workers write disjoint memory.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+    private struct Job {
+        let count: Int
+        let body: (Range<Int>) -> Void
+    }
 }

@@ -237,12 +237,13 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         }
 
         let group = c.heads / c.kvHeads, window = c.slidingWindow
-        pool.parallelFor(T * c.heads) { range in
+        // One job per token and KV head: the query heads that share it read each cache row once.
+        pool.parallelFor(T * c.kvHeads) { range in
             for job in range {
-                let t = job / c.heads, h = job % c.heads, (cache, pos) = placement.slot(t)
+                let t = job / c.kvHeads, g = job % c.kvHeads, (cache, pos) = placement.slot(t)
                 let first = sliding ? max(0, pos - window + 1) : 0
-                cache.attend(layer: l, kvHead: h / group, headDim: D, query: q + t * qDim + h * D,
-                             positions: first...pos, out: attn + t * qDim + h * D)
+                cache.attend(layer: l, kvHead: g, headDim: D, heads: group, query: q + t * qDim + g * group * D,
+                             positions: first...pos, out: attn + t * qDim + g * group * D)
             }
         }
         matmul(layer.wo, attn, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)

@@ -67,18 +67,18 @@ public final class KVCache {
         }
     }
 
-    /// out = softmax(q·Kᵀ)·V over positions first...last for one query head q (headDim floats)
-    /// against KV head `kvHead` of layer l.
-    public func attend(layer l: Int, kvHead: Int, headDim: Int, query q: UnsafePointer<Float>,
+    /// out = softmax(q·Kᵀ)·V over positions first...last for `heads` query heads (q, out:
+    /// (heads, headDim)) that share KV head `kvHead` of layer l.
+    public func attend(layer l: Int, kvHead: Int, headDim: Int, heads: Int, query q: UnsafePointer<Float>,
                        positions: ClosedRange<Int>, out: UnsafeMutablePointer<Float>) {
         let offset = kvHead * headDim * elementBytes
         let k = keys(layer: l) + offset, v = values(layer: l) + offset
         let first = Int64(positions.lowerBound), last = Int64(positions.upperBound)
         if halfPrecision {
-            tern_attend_f16(q, k.assumingMemoryBound(to: UInt16.self), v.assumingMemoryBound(to: UInt16.self),
+            tern_attend_f16(q, Int64(heads), k.assumingMemoryBound(to: UInt16.self), v.assumingMemoryBound(to: UInt16.self),
                             Int64(kvDim), first, last, Int64(headDim), out)
         } else {
-            tern_attend_f32(q, k.assumingMemoryBound(to: Float.self), v.assumingMemoryBound(to: Float.self),
+            tern_attend_f32(q, Int64(heads), k.assumingMemoryBound(to: Float.self), v.assumingMemoryBound(to: Float.self),
                             Int64(kvDim), first, last, Int64(headDim), out)
         }
     }

@@ -148,8 +148,8 @@ final class TinyGemma3Tests: XCTestCase {
         scores = scores.map { exp($0 - top) }
         let total = scores.reduce(0, +)
         var out = [Float](repeating: 0, count: D), outF32 = out
-        tern_attend_f16(q, keys, values, Int64(stride), 2, 9, Int64(D), &out)
-        tern_attend_f32(q, keys.map(halfToFloat), values.map(halfToFloat), Int64(stride), 2, 9, Int64(D), &outF32)
+        tern_attend_f16(q, 1, keys, values, Int64(stride), 2, 9, Int64(D), &out)
+        tern_attend_f32(q, 1, keys.map(halfToFloat), values.map(halfToFloat), Int64(stride), 2, 9, Int64(D), &outF32)
         for d in 0..<D {
             let expected = (2...9).enumerated().reduce(0.0) {
                 $0 + scores[$1.offset] / total * Double(halfToFloat(values[$1.element * stride + d]))

@@ -40,15 +40,27 @@ void tern_matmul_rows(int weight_type, const void *w, size_t w_row_bytes, int64_
 /// Converts n floats to IEEE half bits, rounding to nearest even.
 void tern_f32_to_f16(const float *x, uint16_t *y, int64_t n);
 
-/// Attention of one query head q (d floats) over the key and value rows first...last of an F16
-/// cache (rows `stride` halves apart): out = softmax(q·kⱼ)·V, in one pass with a running maximum,
-/// summing in float. d is a multiple of 8.
-void tern_attend_f16(const float *q, const uint16_t *k, const uint16_t *v, int64_t stride,
+/// Attention of `heads` query heads (q: heads × d floats) that share one KV head, over its key and
+/// value rows first...last of an F16 cache (rows `stride` halves apart): out (heads × d) =
+/// softmax(q·kⱼ)·V per head, in one pass with a running maximum, summing in float. Each cache row
+/// is converted once for all heads. d is a multiple of 8.
+void tern_attend_f16(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v, int64_t stride,
                      int64_t first, int64_t last, int64_t d, float *out);
 
 /// The same over a float cache.
-void tern_attend_f32(const float *q, const float *k, const float *v, int64_t stride,
+void tern_attend_f32(const float *q, int64_t heads, const float *k, const float *v, int64_t stride,
                      int64_t first, int64_t last, int64_t d, float *out);
+
+/// A persistent pool of worker threads (pool.c).
+typedef struct tern_pool tern_pool;
+/// Runs part `part` of `parts` of a job.
+typedef void (*tern_pool_task)(void *context, int part, int parts);
+/// `threads` counts the calling thread, so threads - 1 workers are started.
+tern_pool *tern_pool_create(int threads);
+void tern_pool_destroy(tern_pool *pool);
+/// Runs task(context, p, parts) for every p < parts (parts ≤ threads), part 0 on the calling
+/// thread, and returns when all are done. Jobs from several threads are taken one at a time.
+void tern_pool_run(tern_pool *pool, tern_pool_task task, void *context, int parts);
 
 /// The instruction set the dispatcher chose: "avx512vnni", "avx2", or "generic".
 const char *tern_kernel_isa(void);
