@@ -21,6 +21,7 @@ static inline uint16_t avx2_f2h(float x) { _Float16 f = (_Float16)x; uint16_t h;
 #define DOT_Q4_K avx2x_dot_q4_K
 #define DOT_Q6_K avx2x_dot_q6_K
 #define MATMUL_Q8_0_FAMILY avx2x_matmul_q8_0_family
+#define MATMUL_K_FAMILY avx2x_matmul_k_family
 
 #define KERNEL(name) avx2_##name
 #include "kernels.inc"

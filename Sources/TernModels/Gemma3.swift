@@ -238,9 +238,12 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
 
         let group = c.heads / c.kvHeads, window = c.slidingWindow
         // One job per token and KV head: the query heads that share it read each cache row once.
+        // Later tokens see more keys, so jobs are dealt first, last, second, second-to-last, …
+        // and each thread's contiguous share gets an even mix of short and long ones.
         pool.parallelFor(T * c.kvHeads) { range in
             for job in range {
-                let t = job / c.kvHeads, g = job % c.kvHeads, (cache, pos) = placement.slot(t)
+                let i = job / c.kvHeads, g = job % c.kvHeads
+                let t = i % 2 == 0 ? i / 2 : T - 1 - i / 2, (cache, pos) = placement.slot(t)
                 let first = sliding ? max(0, pos - window + 1) : 0
                 cache.attend(layer: l, kvHead: g, headDim: D, heads: group, query: q + t * qDim + g * group * D,
                              positions: first...pos, out: attn + t * qDim + g * group * D)

@@ -37,7 +37,7 @@ struct Bench: ParsableCommand {
         }
         if p > 0 { record("pp\(p)", try bench.prefill(tokens: p, repetitions: r)) }
         if n > 0 { record("tg\(n)", try bench.decode(tokens: n, repetitions: r)) }
-        if let batch {
+        if let batch, n > 0 {
             record("tg\(n)x\(batch)", try bench.batchedDecode(sequences: batch, prompt: 128, tokens: n, repetitions: r))
         }
         if json {
