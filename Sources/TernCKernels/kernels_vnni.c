@@ -14,6 +14,7 @@ static inline uint16_t vnni_f2h(float x) { _Float16 f = (_Float16)x; uint16_t h;
 #define F2H(f) vnni_f2h(f)
 
 #define XKERNEL(name) vnnix_##name
+#define TERN_VNNI 1
 #define DOT_U8S8(acc, u, s) ((acc) = _mm256_dpbusd_epi32((acc), (u), (s)))
 #include "dot_x86.inc"
 #define DOT_Q8_0 vnnix_dot_q8_0
