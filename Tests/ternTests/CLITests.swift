@@ -27,7 +27,8 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(top.count, 8)
         XCTAssertEqual(top[0].count, 3)
         XCTAssertEqual(top[0][0][0], 506)
-        XCTAssertEqual(top[0][0][1], -1.5439, accuracy: 0.05)
+        // llama.cpp's own configurations put this logprob anywhere in -1.54 … -1.73 (docs/PARITY.md).
+        XCTAssertEqual(top[0][0][1], -1.5439, accuracy: 0.2)
     }
 
     func testStopStringEndsGenerationBeforeIt() throws {
