@@ -44,6 +44,9 @@ extern const tern_kernel_set tern_kernels_generic;
 extern const tern_kernel_set tern_kernels_avx2;
 extern const tern_kernel_set tern_kernels_vnni;
 #endif
+#if defined(__aarch64__)
+extern const tern_kernel_set tern_kernels_neon;
+#endif
 
 /// IEEE half bits to float, in plain C (the vectorised variants use the hardware instruction).
 static inline float tern_half_to_float_soft(uint16_t h) {

@@ -1,5 +1,5 @@
 // Picks the best kernel variant for this CPU on first use: AVX-512 VNNI, else AVX2, else the
-// portable C. TERN_KERNELS=generic or =avx2 forces a lesser one (for comparisons).
+// portable C on x86-64; NEON on AArch64. TERN_KERNELS=generic or =avx2 forces a lesser one (for comparisons).
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,9 @@ static const tern_kernel_set *best_for_cpu(void) {
     if (supports_vnni()) return &tern_kernels_vnni;
     if (supports_avx2()) return &tern_kernels_avx2;
 #endif
+#if defined(__aarch64__)
+    return &tern_kernels_neon;  // NEON is part of every AArch64 CPU
+#endif
     return &tern_kernels_generic;
 }
 
@@ -47,6 +50,9 @@ int tern_select_kernels(const char *isa) {
 #if defined(__x86_64__)
     if (strcmp(isa, "avx2") == 0 && supports_avx2()) k = &tern_kernels_avx2;
     if (strcmp(isa, "avx512vnni") == 0 && supports_vnni()) k = &tern_kernels_vnni;
+#endif
+#if defined(__aarch64__)
+    if (strcmp(isa, "neon") == 0) k = &tern_kernels_neon;
 #endif
     if (!k) return 0;
     atomic_store_explicit(&chosen, k, memory_order_release);

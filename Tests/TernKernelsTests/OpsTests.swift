@@ -66,7 +66,7 @@ final class OpsTests: XCTestCase {
     /// the scalar reference that dequantizes W and round-trips x through Q8_0/Q8_K in Swift.
     func testMatMulMatchesReference() {
         var rng = SystemRandomNumberGenerator()
-        let isas = [String](["generic", "avx2", "avx512vnni"]).filter { tern_select_kernels($0) == 1 }
+        let isas = [String](["generic", "avx2", "avx512vnni", "neon"]).filter { tern_select_kernels($0) == 1 }
         defer { tern_select_kernels(isas.last!) }
         XCTAssertTrue(isas.contains("generic"))
         for isa in isas {
