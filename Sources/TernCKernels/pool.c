@@ -25,10 +25,19 @@ struct tern_pool {
     _Atomic uint64_t generation;  // bumped once per job
     _Atomic int pending;          // workers that have not finished the current job
     _Atomic int stop;
+    _Atomic int next;             // next chunk of the current job to hand out
     tern_pool_task task;
     void *context;
     int parts;
 };
+
+/// Takes chunks of the current job until none are left: a thread slowed by anything else on
+/// the machine simply takes fewer.
+static void run_chunks(struct tern_pool *pool) {
+    int c;
+    while ((c = atomic_fetch_add_explicit(&pool->next, 1, memory_order_relaxed)) < pool->parts)
+        pool->task(pool->context, c, pool->parts);
+}
 
 struct worker_start { struct tern_pool *pool; int index; };
 
@@ -54,7 +63,7 @@ static void *worker_main(void *arg) {
         }
         if (atomic_load(&pool->stop)) return NULL;
         seen = g;
-        if (start.index < pool->parts) pool->task(pool->context, start.index, pool->parts);
+        run_chunks(pool);
         atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_release);
     }
 }
@@ -92,7 +101,6 @@ void tern_pool_destroy(tern_pool *pool) {
 }
 
 void tern_pool_run(tern_pool *pool, tern_pool_task task, void *context, int parts) {
-    if (parts > pool->threads) parts = pool->threads;
     if (parts <= 1 || pool->threads == 1) {
         for (int p = 0; p < parts; p++) task(context, p, parts);
         return;
@@ -101,12 +109,13 @@ void tern_pool_run(tern_pool *pool, tern_pool_task task, void *context, int part
     pool->task = task;
     pool->context = context;
     pool->parts = parts;
+    atomic_store_explicit(&pool->next, 0, memory_order_relaxed);
     atomic_store_explicit(&pool->pending, pool->threads - 1, memory_order_relaxed);
     pthread_mutex_lock(&pool->lock);  // publish under the lock so no worker sleeps through it
     atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
     if (pool->sleepers > 0) pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
-    task(context, 0, parts);
+    run_chunks(pool);
     while (atomic_load_explicit(&pool->pending, memory_order_acquire) != 0) TERN_PAUSE();
     pthread_mutex_unlock(&pool->run_lock);
 }

@@ -4,8 +4,9 @@ import TernCKernels
 ///
 /// The hot path (matrix products, attention) calls `parallelFor` a few hundred times per token,
 /// so the workers spin briefly between jobs instead of being woken by the system (TernCKernels'
-/// pool.c); no Swift tasks and no allocation per call. Work is cut into at most `threads`
-/// contiguous ranges, one per thread, which keeps each thread on its own rows of a weight matrix.
+/// pool.c); no Swift tasks and no allocation per call. Work is cut into up to four contiguous
+/// ranges per thread, handed out in turn, so a thread slowed by other load on the machine does
+/// not hold the others up.
 ///
 ///     let pool = ThreadPool(threads: 2)
 ///     pool.parallelFor(rows) { range in for r in range { out[r] = dot(r) } }
@@ -20,11 +21,11 @@ public final class ThreadPool: @unchecked Sendable {  // the C pool serialises c
 
     deinit { tern_pool_destroy(pool) }
 
-    /// Runs `body` over `0..<count`, split into at most `threads` ranges, and returns when all are done.
-    /// `grain` is the smallest range worth sending to another thread.
+    /// Runs `body` over `0..<count`, split into at most 4 × `threads` ranges, and returns when all
+    /// are done. `grain` is the smallest range worth a range of its own.
     public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let parts = min(threads, max(1, count / max(1, grain)))
+        let parts = threads == 1 ? 1 : min(4 * threads, max(1, count / max(1, grain)))
         if parts == 1 { body(0..<count); return }
         withoutActuallyEscaping(body) { body in
             var job = Job(count: count, body: body)

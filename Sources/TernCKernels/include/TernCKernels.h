@@ -53,13 +53,14 @@ void tern_attend_f32(const float *q, int64_t heads, const float *k, const float 
 
 /// A persistent pool of worker threads (pool.c).
 typedef struct tern_pool tern_pool;
-/// Runs part `part` of `parts` of a job.
+/// Runs chunk `part` of the `parts` chunks of a job.
 typedef void (*tern_pool_task)(void *context, int part, int parts);
 /// `threads` counts the calling thread, so threads - 1 workers are started.
 tern_pool *tern_pool_create(int threads);
 void tern_pool_destroy(tern_pool *pool);
-/// Runs task(context, p, parts) for every p < parts (parts ≤ threads), part 0 on the calling
-/// thread, and returns when all are done. Jobs from several threads are taken one at a time.
+/// Runs task(context, p, parts) for every p < parts, the calling thread and the workers taking
+/// chunks in turn until none are left, and returns when all are done. Jobs from several threads
+/// are taken one at a time.
 void tern_pool_run(tern_pool *pool, tern_pool_task task, void *context, int parts);
 
 /// The instruction set the dispatcher chose: "avx512vnni", "avx2", or "generic".
