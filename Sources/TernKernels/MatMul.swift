@@ -11,20 +11,24 @@ import TernCKernels
 ///     matmul(w, x, out, tokens: T, pool: pool, scratch: scratch)
 public func matmul(_ w: QuantMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                    tokens: Int, pool: ThreadPool, scratch: ActivationBuffer) {
-    let type = Int32(w.type.rawValue), rows = w.rows, cols = w.cols
-    guard tern_activation_type(type) >= 0 else {
-        floatMatmul(w, x, out, tokens: tokens, pool: pool)
+    matmul(w, scratch.input(x, tokens: tokens, cols: w.cols), out, pool: pool)
+}
+
+/// out = x · Wᵀ for an input shared by several matrices: x is quantized to each activation format
+/// at most once, however many of the matrices use it.
+///
+///     let input = scratch.input(xn, tokens: T, cols: C)
+///     matmul(wq, input, q, pool: pool); matmul(wk, input, k, pool: pool)
+public func matmul(_ w: QuantMatrix, _ input: MatMulInput, _ out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+    precondition(input.cols == w.cols, "matmul of \(w.rows)×\(w.cols) weights with \(input.cols)-wide input")
+    let type = Int32(w.type.rawValue), rows = w.rows, tokens = input.tokens
+    guard let (a, rowBytes) = input.buffer.quantized(input, for: type, pool: pool) else {
+        floatMatmul(w, input.x, out, tokens: tokens, pool: pool)
         return
-    }
-    let rowBytes = tern_activation_row_bytes(type, Int64(cols))
-    precondition(tokens * rowBytes <= scratch.capacity, "activation buffer too small for \(tokens)×\(cols)")
-    let a = scratch.bytes
-    pool.parallelFor(tokens, grain: 32) { range in
-        for t in range { tern_quantize_activations(type, x + t * cols, a + t * rowBytes, Int64(cols)) }
     }
     pool.parallelFor(rows, grain: 16) { range in
         tern_matmul_rows(type, w.data, w.rowBytes, Int64(range.lowerBound), Int64(range.upperBound),
-                         a, rowBytes, Int64(tokens), Int64(cols), out, Int64(rows))
+                         a, rowBytes, Int64(tokens), Int64(input.cols), out, Int64(rows))
     }
 }
 
@@ -55,19 +59,60 @@ private func floatMatmul(_ w: QuantMatrix, _ x: UnsafePointer<Float>, _ out: Uns
     }
 }
 
-/// Scratch for `matmul`: room for `tokens` rows of up to `cols` quantized activations. One buffer
-/// serves every matmul of a forward pass, so the pass allocates nothing.
-public final class ActivationBuffer: @unchecked Sendable {
-    public let bytes: UnsafeMutableRawPointer
-    public let capacity: Int
+/// Scratch for `matmul`: room for `tokens` rows of up to `cols` activations quantized to Q8_0 and
+/// to Q8_K. One buffer serves every matmul of a forward pass, so the pass allocates nothing.
+public final class ActivationBuffer: @unchecked Sendable {  // owned by one forward pass at a time
+    private let q8_0: UnsafeMutableRawPointer, q8_K: UnsafeMutableRawPointer
+    public let tokens: Int, cols: Int
+    private var generation = 0
+    private var holds = (q8_0: false, q8_K: false)  // quantized for the current input
 
     public init(tokens: Int, cols: Int) {
-        // A Q8_K block (292 bytes per 256) is the largest activation format per element.
-        capacity = max(1, tokens) * ((cols + 255) / 256) * 292
-        bytes = .allocate(byteCount: capacity, alignment: 64)
+        self.tokens = max(1, tokens)
+        self.cols = cols
+        q8_0 = .allocate(byteCount: self.tokens * ((cols + 31) / 32) * 34, alignment: 64)
+        q8_K = .allocate(byteCount: self.tokens * ((cols + 255) / 256) * 292, alignment: 64)
     }
 
-    deinit { bytes.deallocate() }
+    deinit {
+        q8_0.deallocate()
+        q8_K.deallocate()
+    }
+
+    /// Makes x (tokens, cols) the buffer's input; the quantized forms of any earlier input are gone.
+    public func input(_ x: UnsafePointer<Float>, tokens: Int, cols: Int) -> MatMulInput {
+        precondition(tokens <= self.tokens && cols <= self.cols, "activation buffer too small for \(tokens)×\(cols)")
+        generation += 1
+        holds = (false, false)
+        return MatMulInput(x: x, tokens: tokens, cols: cols, buffer: self, generation: generation)
+    }
+
+    /// The input quantized for weights of ggml type `weightType` (quantizing it on first request),
+    /// as (rows, bytes per row); nil for float weights.
+    func quantized(_ input: MatMulInput, for weightType: Int32, pool: ThreadPool) -> (UnsafeMutableRawPointer, Int)? {
+        precondition(input.generation == generation, "matmul input was replaced by a later one")
+        let format = tern_activation_type(weightType)
+        guard format >= 0 else { return nil }
+        let kQuant = format == Int32(TERN_TYPE_Q8_K)
+        let bytes = kQuant ? q8_K : q8_0, rowBytes = tern_activation_row_bytes(weightType, Int64(input.cols))
+        if !(kQuant ? holds.q8_K : holds.q8_0) {
+            let x = input.x, cols = input.cols
+            pool.parallelFor(input.tokens, grain: 32) { range in
+                for t in range { tern_quantize_activations(weightType, x + t * cols, bytes + t * rowBytes, Int64(cols)) }
+            }
+            if kQuant { holds.q8_K = true } else { holds.q8_0 = true }
+        }
+        return (bytes, rowBytes)
+    }
+}
+
+/// Activations (tokens, cols) registered with an `ActivationBuffer`, to be multiplied by one or
+/// more weight matrices.
+public struct MatMulInput {
+    public let x: UnsafePointer<Float>
+    public let tokens: Int, cols: Int
+    let buffer: ActivationBuffer
+    let generation: Int
 }
 
 /// Plain scalar reference for `matmul`: each row of x is quantized and dequantized as ggml does

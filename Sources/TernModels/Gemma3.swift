@@ -203,8 +203,9 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
     private func mlp(_ layer: Layer, _ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
                      tokens T: Int, state: ModelState) {
         let s = state.scratch, gate = s[Buf.gate.rawValue], up = s[Buf.up.rawValue]
-        matmul(layer.gate, xn, gate, tokens: T, pool: pool, scratch: state.activations)  // (T, F)
-        matmul(layer.up, xn, up, tokens: T, pool: pool, scratch: state.activations)      // (T, F)
+        let input = state.activations.input(xn, tokens: T, cols: config.dim)  // quantized once for both
+        matmul(layer.gate, input, gate, pool: pool)  // (T, F)
+        matmul(layer.up, input, up, pool: pool)      // (T, F)
         geglu(gate, up, T * config.ffnDim, table: state.numerics.geluTable)
         matmul(layer.down, gate, out, tokens: T, pool: pool, scratch: state.activations) // (T, C)
     }
@@ -218,9 +219,10 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         let c = config, layer = layers[l], s = state.scratch
         let D = c.headDim, qDim = c.heads * D, kvDim = c.kvHeads * D
         let q = s[Buf.q.rawValue], k = s[Buf.k.rawValue], v = s[Buf.v.rawValue], attn = s[Buf.attn.rawValue]
-        matmul(layer.wq, xn, q, tokens: T, pool: pool, scratch: state.activations)  // (T, H*D)
-        matmul(layer.wk, xn, k, tokens: T, pool: pool, scratch: state.activations)  // (T, Hkv*D)
-        matmul(layer.wv, xn, v, tokens: T, pool: pool, scratch: state.activations)  // (T, Hkv*D)
+        let input = state.activations.input(xn, tokens: T, cols: c.dim)  // quantized once for all three
+        matmul(layer.wq, input, q, pool: pool)  // (T, H*D)
+        matmul(layer.wk, input, k, pool: pool)  // (T, Hkv*D)
+        matmul(layer.wv, input, v, pool: pool)  // (T, Hkv*D)
 
         let sliding = c.isSliding(l), rope = sliding ? ropeLocal : ropeGlobal
         // Gemma 3 scales queries by 1/√D (query_pre_attn_scalar = head_dim).

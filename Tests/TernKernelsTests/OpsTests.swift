@@ -97,6 +97,30 @@ final class OpsTests: XCTestCase {
         }
     }
 
+    /// One input shared by matrices of different formats (as Q, K, V share the normed input) is
+    /// quantized once per activation format and gives each product its own correct result.
+    func testSharedInputServesMatricesOfEveryFormat() {
+        var rng = SystemRandomNumberGenerator()
+        let rows = 9, cols = 768, tokens = 5, pool = ThreadPool(threads: 2)
+        let scratch = ActivationBuffer(tokens: tokens, cols: cols)
+        let x = (0..<tokens * cols).map { _ in Float.random(in: -1...1, using: &rng) }
+        let types: [GGMLType] = [.q5_0, .q4_K, .q8_0, .f32, .q6_K]
+        let matrices = types.map { randomMatrixBytes($0, rows: rows, cols: cols, rng: &rng) }
+        x.withUnsafeBufferPointer { xp in
+            let input = scratch.input(xp.baseAddress!, tokens: tokens, cols: cols)
+            for (type, bytes) in zip(types, matrices) {
+                bytes.withUnsafeBytes { raw in
+                    let w = QuantMatrix(type: type, rows: rows, cols: cols, data: raw.baseAddress!)
+                    var fast = [Float](repeating: 0, count: tokens * rows), ref = fast
+                    matmul(w, input, &fast, pool: pool)
+                    matmulReference(w, xp.baseAddress!, &ref, tokens: tokens)
+                    let scale = max(1, ref.map(abs).max()!)
+                    for i in 0..<ref.count { XCTAssertEqual(fast[i], ref[i], accuracy: 1e-5 * scale, "\(type) i=\(i)") }
+                }
+            }
+        }
+    }
+
     /// Q8_0 activation rounding by hand: block max 2.54 gives d = 0.02, so 1.0 → 50 · 0.02 and a
     /// value exactly halfway between steps (0.03 = 1.5 d) rounds to the even step 2 d.
     func testActivationRoundTripByHand() {
