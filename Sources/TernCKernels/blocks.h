@@ -13,6 +13,10 @@ typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t q
 typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } tern_block_q6_K;     // 210
 typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } tern_block_q8_K;                       // 292
 
+/// Eight rows × 32 columns of a packed matrix (packed.c): row scales, then quants + offset with
+/// q[32k + 4i + j] = quant 4k + j of row i.
+typedef struct { float d[8]; uint8_t q[256]; } tern_packed_block;                                   // 288
+
 _Static_assert(sizeof(tern_block_q4_0) == 18, "Q4_0 block");
 _Static_assert(sizeof(tern_block_q5_0) == 22, "Q5_0 block");
 _Static_assert(sizeof(tern_block_q8_0) == 34, "Q8_0 block");
@@ -32,6 +36,9 @@ typedef struct {
     void (*matmul_rows)(int weight_type, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
                         const void *a, size_t a_row_bytes, int64_t tokens, int64_t n,
                         float *out, int64_t out_stride);
+    void (*matmul_packed)(int weight_type, const void *packed, int64_t rows, int64_t g0, int64_t g1,
+                          const void *a, size_t a_row_bytes, int64_t tokens, int64_t n,
+                          float *out, int64_t out_stride);
     void (*f32_to_f16)(const float *x, uint16_t *y, int64_t n);
     void (*attend_f16)(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v, int64_t stride,
                        int64_t first, int64_t last, int64_t d, float *out);

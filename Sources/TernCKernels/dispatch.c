@@ -100,3 +100,9 @@ void tern_matmul_rows(int weight_type, const void *w, size_t w_row_bytes, int64_
                       float *out, int64_t out_stride) {
     kernels()->matmul_rows(weight_type, w, w_row_bytes, r0, r1, a, a_row_bytes, tokens, n, out, out_stride);
 }
+
+void tern_matmul_packed(int weight_type, const void *packed, int64_t rows, int64_t g0, int64_t g1,
+                        const void *a, size_t a_row_bytes, int64_t tokens, int64_t n,
+                        float *out, int64_t out_stride) {
+    kernels()->matmul_packed(weight_type, packed, rows, g0, g1, a, a_row_bytes, tokens, n, out, out_stride);
+}

@@ -20,6 +20,6 @@ static inline void neon_scale_min(int j, const uint8_t *restrict s, int *sc, int
 #include "kernels.inc"
 
 const tern_kernel_set tern_kernels_neon = {
-    "neon", neon_quantize_q8_0, neon_quantize_q8_K, neon_matmul_rows, neon_f32_to_f16, neon_attend_f16, neon_attend_f32,
+    "neon", neon_quantize_q8_0, neon_quantize_q8_K, neon_matmul_rows, MATMUL_PACKED, neon_f32_to_f16, neon_attend_f16, neon_attend_f32,
 };
 #endif

@@ -152,6 +152,15 @@ public final class GGUFFile: @unchecked Sendable {
         base + (dataOffset + tensor.offset)
     }
 
+    /// Lets the system drop the pages of tensor data in [start, start + count) from memory once a
+    /// copy has been made (e.g. a repacked matrix): they are read back from the file if touched
+    /// again. A no-op unless the file is memory-mapped, since caller-supplied bytes may be the
+    /// only copy.
+    public func releasePages(_ start: UnsafeRawPointer, count: Int) {
+        guard let mapping = owner as? MappedFile else { return }
+        mapping.releasePages(start, count: count)
+    }
+
     /// `general.architecture`, e.g. "gemma3".
     public var architecture: String? {
         metadata["general.architecture"]?.string

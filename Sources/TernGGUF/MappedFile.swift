@@ -50,6 +50,16 @@ final class MappedFile: @unchecked Sendable {
         }
     }
 
+    /// Drops the whole pages inside [start, start + count) from this process's memory; being a
+    /// read-only file mapping, they come back from the file on the next access.
+    func releasePages(_ start: UnsafeRawPointer, count: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lo = (Int(bitPattern: start) + page - 1) / page * page
+        let hi = (Int(bitPattern: start) + count) / page * page
+        guard hi > lo, let address = UnsafeMutableRawPointer(bitPattern: lo) else { return }
+        _ = madvise(address, hi - lo, MADV_DONTNEED)
+    }
+
     static func message(_ code: Int32) -> String {
         String(cString: strerror(code))
     }

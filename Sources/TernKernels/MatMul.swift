@@ -26,6 +26,13 @@ public func matmul(_ w: QuantMatrix, _ input: MatMulInput, _ out: UnsafeMutableP
         floatMatmul(w, input.x, out, tokens: tokens, pool: pool)
         return
     }
+    if let packed = w.packed {
+        pool.parallelFor(packed.groups, grain: 2) { groups in
+            tern_matmul_packed(type, packed.data, Int64(rows), Int64(groups.lowerBound), Int64(groups.upperBound),
+                               a, rowBytes, Int64(tokens), Int64(input.cols), out, Int64(rows))
+        }
+        return
+    }
     pool.parallelFor(rows, grain: 16) { range in
         tern_matmul_rows(type, w.data, w.rowBytes, Int64(range.lowerBound), Int64(range.upperBound),
                          a, rowBytes, Int64(tokens), Int64(input.cols), out, Int64(rows))

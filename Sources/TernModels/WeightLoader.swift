@@ -7,11 +7,14 @@ struct WeightLoader {
     let file: GGUFFile
     let prefix: String  // architecture name, e.g. "gemma3", for "<prefix>.<key>" metadata
 
-    /// Matrix stored as [cols, rows] in ggml order.
-    func matrix(_ name: String, rows: Int, cols: Int) throws -> QuantMatrix {
+    /// Matrix stored as [cols, rows] in ggml order. `batched` asks for a packed copy for
+    /// many-token products (see `QuantMatrix.packingForBatches`).
+    func matrix(_ name: String, rows: Int, cols: Int, batched: Bool = false) throws -> QuantMatrix {
         guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
         guard t.shape == [cols, rows] else { throw ModelError.badShape(name, t.shape, expected: [cols, rows]) }
-        return QuantMatrix(type: t.type, rows: rows, cols: cols, data: file.data(for: t))
+        let m = QuantMatrix(type: t.type, rows: rows, cols: cols, data: file.data(for: t))
+        guard batched else { return m }
+        return m.packingForBatches { start, count in file.releasePages(start, count: count) }  // products read only the copy
     }
 
     /// F32 vector of `count` elements.

@@ -77,8 +77,12 @@ final class OpsTests: XCTestCase {
                 let rows = 37, cols = type.blockSize == 256 ? 768 : 672
                 let bytes = randomMatrixBytes(type, rows: rows, cols: cols, rng: &rng)
                 bytes.withUnsafeBytes { raw in
-                    let w = QuantMatrix(type: type, rows: rows, cols: cols, data: raw.baseAddress!)
-                    for tokens in [1, 3, 9] {
+                    let plain = QuantMatrix(type: type, rows: rows, cols: cols, data: raw.baseAddress!)
+                    // Q4_0/Q5_0/Q8_0 also packed: 37 rows leave a partial group of 8, and 70 tokens
+                    // cross a 64-token panel and take tiles of 8, 4, 2 and 1.
+                    let forms = plain.packingForBatches().packed == nil ? [plain] : [plain, plain.packingForBatches()]
+                    for w in forms {
+                    for tokens in w.packed == nil ? [1, 3, 9] : [1, 3, 9, 70] {
                         let x = (0..<tokens * cols).map { _ in Float.random(in: -1...1, using: &rng) }
                         var fast = [Float](repeating: 0, count: tokens * rows)
                         var ref = fast
@@ -89,7 +93,43 @@ final class OpsTests: XCTestCase {
                         let scale = max(1, ref.map(abs).max()!)
                         for i in 0..<ref.count {
                             XCTAssertEqual(fast[i], ref[i], accuracy: 1e-5 * scale,
-                                           "\(isa) \(type) T=\(tokens) i=\(i)")
+                                           "\(isa) \(type) packed=\(w.packed != nil) T=\(tokens) i=\(i)")
+                        }
+                    }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The packed layout by hand: Q8_0 rows whose quant j of row i is i·10 + j - 60 (scale 1) land
+    /// at byte 32k + 4i + j' of each block for quant 4k + j', stored plus 128, after the 8 scales;
+    /// padding rows (a 9-row matrix fills two groups) have scale 0 and quants that mean 0.
+    func testPackedLayoutByHand() {
+        let rows = 9, cols = 64
+        var bytes = [UInt8]()
+        for i in 0..<rows {
+            for b in 0..<2 {
+                bytes += [0x00, 0x3C]  // fp16 1.0, little-endian
+                bytes += (0..<32).map { j in UInt8(bitPattern: Int8(i * 10 + (32 * b + j) % 40 - 60)) }
+            }
+        }
+        bytes.withUnsafeBytes { raw in
+            let w = QuantMatrix(type: .q8_0, rows: rows, cols: cols, data: raw.baseAddress!).packingForBatches()
+            guard let packed = w.packed else { return XCTFail("Q8_0 has a packed form") }
+            let blocks = UnsafeRawBufferPointer(start: packed.data, count: 2 * 2 * 288)  // 2 groups × 2 blocks
+            for g in 0..<2 {
+                for b in 0..<2 {
+                    let block = blocks.baseAddress! + (2 * g + b) * 288
+                    for i in 0..<8 {
+                        let r = 8 * g + i
+                        XCTAssertEqual(block.load(fromByteOffset: 4 * i, as: Float.self), r < rows ? 1 : 0, "g\(g) b\(b) i\(i)")
+                        for k in 0..<8 {
+                            for j in 0..<4 {
+                                let q = r < rows ? r * 10 + (32 * b + 4 * k + j) % 40 - 60 : 0
+                                XCTAssertEqual(Int(block.load(fromByteOffset: 32 + 32 * k + 4 * i + j, as: UInt8.self)), q + 128,
+                                               "g\(g) b\(b) row \(r) quant \(4 * k + j)")
+                            }
                         }
                     }
                 }
