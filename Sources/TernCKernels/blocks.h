@@ -17,6 +17,15 @@ typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } tern_block_q8_K; 
 /// q[32k + 4i + j] = quant 4k + j of row i.
 typedef struct { float d[8]; uint8_t q[256]; } tern_packed_block;                                   // 288
 
+/// Eight rows × 256 columns of a packed K-quant matrix (packed.c).
+typedef struct {
+    float d[8], dmin[8];    // per row: the block scale, and the factor of its minimum term
+    int32_t scales[16][8];  // [s][i]: integer scale of sub-block s of row i (Q4_K/Q5_K: 8 of 32 columns; Q6_K: 16 of 16)
+    int16_t mins[8][8][2];  // [p][i][h]: weight of row i's activation sum over 16-column group 2p + h
+    uint8_t q[64][32];      // [k][4i + j]: unsigned quant 4k + j of row i
+} tern_packed_k_block;                                                                               // 2880
+
+_Static_assert(sizeof(tern_packed_k_block) == 2880, "packed K block");
 _Static_assert(sizeof(tern_block_q4_0) == 18, "Q4_0 block");
 _Static_assert(sizeof(tern_block_q5_0) == 22, "Q5_0 block");
 _Static_assert(sizeof(tern_block_q8_0) == 34, "Q8_0 block");
@@ -54,6 +63,17 @@ extern const tern_kernel_set tern_kernels_vnni;
 #if defined(__aarch64__)
 extern const tern_kernel_set tern_kernels_neon;
 #endif
+
+/// Scale and minimum j (of 8) of a Q4_K / Q5_K block, from their 12 bytes of packed 6-bit values.
+static inline void tern_k_scale_min(int j, const uint8_t *restrict s, int *sc, int *m) {
+    if (j < 4) {
+        *sc = s[j] & 63;
+        *m = s[j + 4] & 63;
+    } else {
+        *sc = (s[j + 4] & 15) | ((s[j - 4] >> 6) << 4);
+        *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+}
 
 /// IEEE half bits to float, in plain C (the vectorised variants use the hardware instruction).
 static inline float tern_half_to_float_soft(uint16_t h) {

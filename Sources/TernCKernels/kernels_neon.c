@@ -10,8 +10,6 @@ static inline uint16_t neon_f2h(float x) { __fp16 f = (__fp16)x; uint16_t h; mem
 #define H2F(h) neon_h2f(h)
 #define F2H(f) neon_f2h(f)
 #define KERNEL(name) neon_##name
-// dot_neon.inc uses the scale/minimum decoder of kernels.inc, so declare it first.
-static inline void neon_scale_min(int j, const uint8_t *restrict s, int *sc, int *m);
 #include "dot_neon.inc"
 #define DOT_Q8_0 neonx_dot_q8_0
 #define DOT_Q5_0 neonx_dot_q5_0

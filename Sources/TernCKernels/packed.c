@@ -8,6 +8,12 @@
 // vpdpbusd) advances eight rows at once. Quants are stored unsigned (q + tern_packed_offset), so
 // they are vpdpbusd's unsigned operand and the activations stay signed; the offset times the
 // activation block sum is subtracted afterwards, which leaves the exact integer Σ q·a.
+//
+// K-quants (Q4_K, Q5_K, Q6_K) pack the same way per 256-column super-block
+// (tern_packed_k_block): the quants, already unsigned, interleaved four columns at a time; each
+// row's integer sub-block scales spread so that one vector holds sub-block s of all eight rows;
+// and the weights of the activation sums (Q4_K/Q5_K minimums; for Q6_K, whose quants are stored
+// plus 32, 32 times the scale), in 16-bit pairs for one vpmaddwd / vpdpwssd per two groups.
 #include <string.h>
 #include "blocks.h"
 #include "TernCKernels.h"
@@ -21,9 +27,15 @@ int tern_packed_offset(int weight_type) {
     }
 }
 
+static int is_k_quant(int type) {
+    return type == TERN_TYPE_Q4_K || type == TERN_TYPE_Q5_K || type == TERN_TYPE_Q6_K;
+}
+
 size_t tern_packed_bytes(int weight_type, int64_t rows, int64_t n) {
+    const size_t groups = (size_t)((rows + 7) / 8);
+    if (is_k_quant(weight_type) && n % TERN_QK_K == 0) return groups * (size_t)(n / TERN_QK_K) * sizeof(tern_packed_k_block);
     if (tern_packed_offset(weight_type) < 0 || n % TERN_QK != 0) return 0;
-    return (size_t)((rows + 7) / 8) * (size_t)(n / TERN_QK) * sizeof(tern_packed_block);
+    return groups * (size_t)(n / TERN_QK) * sizeof(tern_packed_block);
 }
 
 /// The 32 signed quants and scale of block b of a Q4_0 / Q5_0 / Q8_0 row.
@@ -51,8 +63,77 @@ static float block_quants(int type, const void *row, int64_t b, int8_t q[32]) {
     return tern_half_to_float_soft(blk->d);
 }
 
+/// Super-block b of a K-quant row: its 256 unsigned quants, 16 integer scales per 16 columns,
+/// 16 weights of the 16-column activation sums, and the two float factors (see packed.c's top).
+static void k_block(int type, const void *row, int64_t b, uint8_t q[256], int sc16[16], int m16[16],
+                    float *d, float *dmin) {
+    if (type == TERN_TYPE_Q6_K) {
+        const tern_block_q6_K *blk = (const tern_block_q6_K *)row + b;
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *ql = blk->ql + 64 * h, *qh = blk->qh + 32 * h;
+            uint8_t *o = q + 128 * h;
+            for (int l = 0; l < 32; l++) {
+                o[l] = (uint8_t)((ql[l] & 15) | ((qh[l] & 3) << 4));
+                o[l + 32] = (uint8_t)((ql[l + 32] & 15) | (((qh[l] >> 2) & 3) << 4));
+                o[l + 64] = (uint8_t)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+                o[l + 96] = (uint8_t)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
+            }
+        }
+        for (int g = 0; g < 16; g++) { sc16[g] = blk->scales[g]; m16[g] = 32 * blk->scales[g]; }
+        *d = *dmin = tern_half_to_float_soft(blk->d);  // d·sc·(q - 32): a minimum of 32·sc at scale d
+        return;
+    }
+    const tern_block_q4_K *b4 = (const tern_block_q4_K *)row + b;
+    const tern_block_q5_K *b5 = (const tern_block_q5_K *)row + b;
+    const uint8_t *qs = type == TERN_TYPE_Q4_K ? b4->qs : b5->qs;
+    for (int c = 0; c < 4; c++)
+        for (int l = 0; l < 32; l++) {
+            uint8_t lo = qs[32 * c + l] & 15, hi = qs[32 * c + l] >> 4;
+            if (type == TERN_TYPE_Q5_K) {
+                lo |= ((b5->qh[l] >> (2 * c)) & 1) << 4;
+                hi |= ((b5->qh[l] >> (2 * c + 1)) & 1) << 4;
+            }
+            q[64 * c + l] = lo;
+            q[64 * c + 32 + l] = hi;
+        }
+    for (int j = 0; j < 8; j++) {
+        int sc, m;
+        tern_k_scale_min(j, type == TERN_TYPE_Q4_K ? b4->scales : b5->scales, &sc, &m);
+        sc16[2 * j] = sc16[2 * j + 1] = sc;
+        m16[2 * j] = m16[2 * j + 1] = m;
+    }
+    *d = tern_half_to_float_soft(type == TERN_TYPE_Q4_K ? b4->d : b5->d);
+    *dmin = tern_half_to_float_soft(type == TERN_TYPE_Q4_K ? b4->dmin : b5->dmin);
+}
+
+static void pack_k_rows(int type, const void *w, size_t w_row_bytes, int64_t rows, int64_t n,
+                        int64_t g0, int64_t g1, void *dst) {
+    const int64_t nb = n / TERN_QK_K;
+    const int sub = type == TERN_TYPE_Q6_K ? 16 : 32;  // columns per sub-block
+    for (int64_t g = g0; g < g1; g++) {
+        tern_packed_k_block *out = (tern_packed_k_block *)dst + g * nb;
+        for (int64_t b = 0; b < nb; b++) {
+            memset(&out[b], 0, sizeof out[b]);
+            for (int i = 0; i < 8 && 8 * g + i < rows; i++) {  // padding rows stay all zero
+                uint8_t q[256];
+                int sc16[16], m16[16];
+                k_block(type, (const char *)w + (8 * g + i) * w_row_bytes, b, q, sc16, m16, &out[b].d[i], &out[b].dmin[i]);
+                for (int s = 0; s < 256 / sub; s++) out[b].scales[s][i] = sc16[s * sub / 16];
+                for (int p = 0; p < 8; p++)
+                    for (int h = 0; h < 2; h++) out[b].mins[p][i][h] = (int16_t)m16[2 * p + h];
+                for (int k = 0; k < 64; k++)
+                    for (int j = 0; j < 4; j++) out[b].q[k][4 * i + j] = q[4 * k + j];
+            }
+        }
+    }
+}
+
 void tern_pack_rows(int weight_type, const void *w, size_t w_row_bytes, int64_t rows, int64_t n,
                     int64_t g0, int64_t g1, void *dst) {
+    if (is_k_quant(weight_type)) {
+        pack_k_rows(weight_type, w, w_row_bytes, rows, n, g0, g1, dst);
+        return;
+    }
     const int64_t nb = n / TERN_QK;
     const int off = tern_packed_offset(weight_type);
     for (int64_t g = g0; g < g1; g++) {

@@ -37,20 +37,20 @@ void tern_matmul_rows(int weight_type, const void *w, size_t w_row_bytes, int64_
                       const void *a, size_t a_row_bytes, int64_t tokens, int64_t n,
                       float *out, int64_t out_stride);
 
-/// The row-interleaved form of a Q4_0 / Q5_0 / Q8_0 matrix (layout in packed.c): groups of eight
-/// rows whose quants are interleaved four columns at a time, so one vector load covers eight rows.
-/// Matrices multiplied by many tokens at once are packed at load time.
+/// The row-interleaved form of a Q4_0 / Q5_0 / Q8_0 / Q4_K / Q5_K / Q6_K matrix (layouts in
+/// packed.c): groups of eight rows whose quants are interleaved four columns at a time, so one
+/// vector load covers eight rows. Model weights are packed at load time.
 ///
 /// Bytes of the packed form of a rows × n matrix, or 0 when `weight_type` has none.
 size_t tern_packed_bytes(int weight_type, int64_t rows, int64_t n);
-/// The constant added to quants to store them unsigned, or -1 when `weight_type` has no packed form.
+/// The constant added to Q4_0 / Q5_0 / Q8_0 quants to store them unsigned; -1 for other types.
 int tern_packed_offset(int weight_type);
 /// Packs the row groups g0 ..< g1 (rows 8·g0 ..< 8·g1, rows past `rows` padded with zeros) of w into
 /// dst, which holds tern_packed_bytes(weight_type, rows, n) bytes.
 void tern_pack_rows(int weight_type, const void *w, size_t w_row_bytes, int64_t rows, int64_t n,
                     int64_t g0, int64_t g1, void *dst);
 /// tern_matmul_rows for a packed matrix: out[t * out_stride + r] for the rows r < `rows` of the
-/// row groups g0 ..< g1 and every activation row t (Q8_0, `a_row_bytes` apart).
+/// row groups g0 ..< g1 and every activation row t (Q8_0, or Q8_K for K-quants, `a_row_bytes` apart).
 void tern_matmul_packed(int weight_type, const void *packed, int64_t rows, int64_t g0, int64_t g1,
                         const void *a, size_t a_row_bytes, int64_t tokens, int64_t n,
                         float *out, int64_t out_stride);
