@@ -1,5 +1,5 @@
 // The AVX-512 VNNI variant (AVX-512 F/BW/VL and VNNI, 256-bit vectors): the AVX2 kernels with
-// vpdpbusd for the byte dot products and unsigned activations in the multi-token tiles.
+// vpdpbusd / vpdpwssd for the byte and 16-bit pair dots, and 32 registers for 8-token tiles.
 #if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"))), apply_to = function)
 #define KERNEL(name) vnni_##name
