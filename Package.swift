@@ -20,6 +20,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
         // Integer dot-product kernels in C, compiled per instruction set and picked at run time.
@@ -30,8 +33,17 @@ let package = Package(
         .target(name: "TernModels", dependencies: ["TernKernels", "TernCKernels", "TernGGUF"], swiftSettings: fast),
         .target(name: "TernEngine", dependencies: ["TernModels", "TernTokenizers"], swiftSettings: fast),
         .target(name: "TernStore", swiftSettings: fast),
+        .target(name: "TernLM", dependencies: [
+            "TernEngine", "TernStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        .target(name: "TernServer", dependencies: [
+            "TernLM",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .executableTarget(name: "tern", dependencies: [
-            "TernEngine", "TernStore", "TernGGUF",
+            "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TernKernelsTests", dependencies: ["TernKernels", "TernCKernels"], resources: [.copy("Fixtures")]),
@@ -40,6 +52,8 @@ let package = Package(
         .testTarget(name: "TernModelsTests", dependencies: ["TernModels", "TernGGUF", "TernKernels", "TernCKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernEngineTests", dependencies: ["TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernStoreTests", dependencies: ["TernStore"]),
+        .testTarget(name: "TernLMTests", dependencies: ["TernLM", "TernStore"]),
+        .testTarget(name: "TernServerTests", dependencies: ["TernServer", "TernLM", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ternTests", dependencies: ["tern", "TernGGUF", "TernStore"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -20,12 +20,14 @@ public struct GenerationOptions: Sendable {
     }
 }
 
-public enum FinishReason: String, Sendable { case stop, length }
+public enum FinishReason: String, Sendable { case stop, length, cancelled }
 
 public struct GenerationResult: Sendable {
     public var promptTokens: [Int] = []
     public var ids: [Int] = []
     public var text = ""
+    /// With `logprobs` > 0: each generated token's log-probability, and the most likely ones.
+    public var logprobs: [Double] = []
     public var topLogprobs: [[(id: Int, logprob: Double)]] = []
     public var finishReason = FinishReason.length
     public var promptSeconds: Double = 0
@@ -46,8 +48,17 @@ public struct Generator {
     /// stop string.
     public func generate(_ prompt: String, options: GenerationOptions,
                          onText: (String) -> Void = { _ in }) throws -> GenerationResult {
+        try generate(tokens: session.tokenizer.encode(prompt, addSpecial: true, parseSpecial: true),
+                     options: options, onText: onText)
+    }
+
+    /// Generates after the prompt `promptIDs` (already tokenized, BOS included if wanted).
+    /// `isCancelled` is asked before every token; when it answers true generation ends with
+    /// finish reason `.cancelled`.
+    public func generate(tokens promptIDs: [Int], options: GenerationOptions,
+                         isCancelled: () -> Bool = { false },
+                         onText: (String) -> Void = { _ in }) throws -> GenerationResult {
         let tokenizer = session.tokenizer
-        let promptIDs = tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
         guard !promptIDs.isEmpty else { throw EngineError.emptyPrompt }
         guard promptIDs.count < session.contextSize else {
             throw EngineError.promptTooLong(tokens: promptIDs.count, context: session.contextSize)
@@ -65,13 +76,16 @@ public struct Generator {
         var stops = StopMatcher(options.stop)
         var history = promptIDs
         while result.ids.count < options.maxTokens {
+            if isCancelled() { result.finishReason = .cancelled; break }
             let raw = UnsafeBufferPointer(logits)
-            if options.logprobs > 0 { result.topLogprobs.append(topLogprobs(raw, k: options.logprobs)) }
             let token = chain.sample(raw, history: history[...])
             if !options.ignoreEOS && tokenizer.isEndOfGeneration(token) {
                 result.finishReason = .stop
-                if options.logprobs > 0 { result.topLogprobs.removeLast() }
                 break
+            }
+            if options.logprobs > 0 {
+                result.topLogprobs.append(topLogprobs(raw, k: options.logprobs))
+                result.logprobs.append(logprob(raw, of: token))
             }
             result.ids.append(token)
             history.append(token)

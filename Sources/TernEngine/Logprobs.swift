@@ -10,3 +10,8 @@ public func topLogprobs(_ logits: UnsafeBufferPointer<Float>, k: Int) -> [(id: I
     c.keepTop(k)
     return (0..<c.count).map { (c.ids[$0], Double(c.logits[$0]) - lse) }
 }
+
+/// The log-probability of `token` over the full softmax of the raw logits.
+public func logprob(_ logits: UnsafeBufferPointer<Float>, of token: Int) -> Double {
+    Double(logits[token]) - logSumExp(logits.baseAddress!, logits.count)
+}

@@ -1,0 +1,238 @@
+import Foundation
+import TernEngine
+import TernTokenizers
+
+/// A `LanguageModel` running on the Tern engine in this process.
+///
+/// Requests are served one at a time, first come first served, on one engine thread (the engine's
+/// own thread pool parallelises inside each step). Cancelling the calling task, or dropping a
+/// stream, stops its generation before the next token. With `maxQueue` set, a request that finds
+/// that many already waiting fails at once with `LMError.overloaded`.
+///
+///     let model = try LocalModel(path: "/models/gemma-3-270m-q4_k_m.gguf", name: "gemma3-270m")
+///     let c = try await model.complete("The capital of France is", parameters: .greedy)
+public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session` is used only on `queue`
+    public let name: String
+    public var backend: String { "local" }
+    public let template: any ChatTemplate
+    public let maxQueue: Int?
+    /// Tokens generated when a request gives no `maxTokens`.
+    public let defaultMaxTokens: Int
+    public var contextSize: Int { session.contextSize }
+
+    let loaded: LoadedModel
+    private let session: Session
+    private let queue = DispatchQueue(label: "tern.local-model", qos: .userInitiated)
+    private let waiting = LockedCounter()
+
+    public init(loaded: LoadedModel, name: String, contextSize: Int = 4096, template: (any ChatTemplate)? = nil,
+                maxQueue: Int? = nil, defaultMaxTokens: Int = 256) {
+        self.loaded = loaded
+        self.name = name
+        self.template = template ?? GemmaTemplate()
+        self.maxQueue = maxQueue
+        self.defaultMaxTokens = defaultMaxTokens
+        session = Session(loaded, contextSize: contextSize)
+    }
+
+    public convenience init(path: String, name: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            contextSize: Int = 4096, maxQueue: Int? = nil) throws {
+        let loaded = try LoadedModel(path: path, threads: threads)
+        self.init(loaded: loaded, name: name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent,
+                  contextSize: contextSize, maxQueue: maxQueue)
+    }
+
+    // MARK: LanguageModel
+
+    public func complete(_ request: CompletionRequest) async throws -> Completion {
+        try await run { flag in try self.generate(request, started: Date(), cancel: flag) { _ in } }
+    }
+
+    public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, Error> {
+        AsyncThrowingStream { continuation in
+            let flag = CancelFlag()
+            continuation.onTermination = { _ in flag.cancel() }
+            let started = Date()
+            do {
+                try enqueue(flag: flag) {
+                    do {
+                        let c = try self.generate(request, started: started, cancel: flag) { continuation.yield($0) }
+                        continuation.yield(.done(c))
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
+                    }
+                }
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+    }
+
+    public func score(_ prompt: Prompt, continuation: String) async throws -> Score {
+        try await run { _ in
+            let ids = try self.promptTokens(prompt).ids
+            let tokenizer = self.loaded.tokenizer
+            let next = tokenizer.encode(continuation, addSpecial: false, parseSpecial: false)
+            guard !next.isEmpty else { throw LMError.invalidRequest("the continuation to score is empty") }
+            guard ids.count + next.count <= self.session.contextSize else {
+                throw LMError.promptTooLong(tokens: ids.count + next.count, context: self.session.contextSize)
+            }
+            self.session.reset()
+            var logits = try self.session.evaluate(ids)
+            var tokens: [TokenLogprob] = []
+            for (i, id) in next.enumerated() {
+                let lp = logprob(UnsafeBufferPointer(logits), of: id)
+                tokens.append(TokenLogprob(token: tokenizer.decode([id], renderSpecial: true), id: id, logprob: lp))
+                if i + 1 < next.count { logits = try self.session.evaluate([id]) }
+            }
+            return Score(tokens: tokens)
+        }
+    }
+
+    /// Mean of the final hidden states over the text's tokens, L2-normalised (a stand-in until a
+    /// dedicated embedding model is loaded).
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        try await run { _ in
+            try texts.map { text in
+                let ids = self.loaded.tokenizer.encode(text, addSpecial: true, parseSpecial: false)
+                guard ids.count <= self.session.contextSize else {
+                    throw LMError.promptTooLong(tokens: ids.count, context: self.session.contextSize)
+                }
+                let C = self.loaded.model.hiddenSize
+                var sum = [Float](repeating: 0, count: C)
+                self.session.reset()
+                try self.session.evaluate(ids) { _, h in for c in 0..<C { sum[c] += h[c] } }
+                let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                return norm > 0 ? sum.map { $0 / norm } : sum
+            }
+        }
+    }
+
+    // MARK: Rendering
+
+    /// The prompt's token ids, and the text exactly as the model sees it (special tokens written out).
+    public func promptTokens(_ prompt: Prompt) throws -> (ids: [Int], text: String) {
+        let tokenizer = loaded.tokenizer
+        let text: String
+        switch prompt {
+        case .chat(let messages):
+            guard !messages.isEmpty else { throw LMError.invalidRequest("'messages' is empty") }
+            text = try template.render(messages, addGenerationPrompt: true)
+        case .text(let t):
+            text = t
+        }
+        var ids = tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        // A template (or a raw prompt) that writes BOS itself must not get a second one.
+        if ids.count >= 2, let bos = tokenizer.bos, ids[0] == bos, ids[1] == bos { ids.removeFirst() }
+        guard !ids.isEmpty else { throw LMError.invalidRequest("the prompt is empty") }
+        return (ids, tokenizer.decode(ids, renderSpecial: true))
+    }
+
+    // MARK: Engine thread
+
+    /// Runs `body` on the engine thread in turn; cancelling the calling task sets its flag.
+    private func run<T: Sendable>(_ body: @escaping @Sendable (CancelFlag) throws -> T) async throws -> T {
+        let flag = CancelFlag()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, Error>) in
+                do {
+                    try enqueue(flag: flag) {
+                        if flag.isSet { c.resume(throwing: LMError.cancelled); return }
+                        c.resume(with: Result { try body(flag) })
+                    }
+                } catch {
+                    c.resume(throwing: error)
+                }
+            }
+        } onCancel: {
+            flag.cancel()
+        }
+    }
+
+    private func enqueue(flag: CancelFlag, _ job: @escaping @Sendable () -> Void) throws {
+        if let limit = maxQueue, waiting.increment() > limit {
+            waiting.decrement()
+            throw LMError.overloaded("\(limit) requests are already waiting for \(name)")
+        } else if maxQueue == nil {
+            waiting.increment()
+        }
+        queue.async {
+            defer { self.waiting.decrement() }
+            job()
+        }
+    }
+
+    private func generate(_ request: CompletionRequest, started: Date, cancel: CancelFlag,
+                          onChunk: (CompletionChunk) -> Void) throws -> Completion {
+        let p = request.parameters
+        if case .jsonSchema = p.responseFormat {
+            throw LMError.unsupported("response_format json_schema on the local engine (constrained decoding is not built yet)")
+        }
+        guard p.n >= 1, p.n <= 16 else { throw LMError.invalidRequest("'n' must be 1 to 16, got \(p.n)") }
+        if let m = p.maxTokens, m < 0 { throw LMError.invalidRequest("'max_tokens' must not be negative, got \(m)") }
+        let (ids, rendered) = try promptTokens(request.prompt)
+        guard ids.count < session.contextSize else {
+            throw LMError.promptTooLong(tokens: ids.count, context: session.contextSize)
+        }
+        let tokenizer = loaded.tokenizer
+        var firstToken: Date?
+        var choices: [Choice] = []
+        var generated = 0
+        for i in 0..<p.n {
+            var options = GenerationOptions(maxTokens: p.maxTokens ?? defaultMaxTokens, stop: p.stop,
+                                            logprobs: p.logprobs ? max(1, p.topLogprobs) : 0)
+            options.sampling = sampling(p, choice: i)
+            let result = try Generator(session: session).generate(tokens: ids, options: options, isCancelled: { cancel.isSet }) { text in
+                if firstToken == nil { firstToken = Date() }
+                if !text.isEmpty { onChunk(.text(choice: i, text, logprobs: [])) }
+            }
+            generated += result.ids.count
+            var logprobs: [TokenLogprob]?
+            if p.logprobs {
+                logprobs = zip(result.ids, zip(result.logprobs, result.topLogprobs)).map { id, lp in
+                    TokenLogprob(token: tokenizer.decode([id], renderSpecial: true), id: id, logprob: lp.0,
+                                 top: lp.1.prefix(p.topLogprobs).map {
+                                     .init(token: tokenizer.decode([$0.id], renderSpecial: true), id: $0.id, logprob: $0.logprob)
+                                 })
+                }
+            }
+            let finish: FinishReason = result.finishReason == .cancelled ? .cancelled : result.finishReason == .stop ? .stop : .length
+            choices.append(Choice(text: result.text, tokenIDs: result.ids, logprobs: logprobs, finishReason: finish))
+            if cancel.isSet { break }
+        }
+        let now = Date()
+        return Completion(model: name, choices: choices,
+                          usage: Usage(promptTokens: ids.count, completionTokens: generated),
+                          latency: Latency(seconds: now.timeIntervalSince(started),
+                                           timeToFirstToken: firstToken.map { $0.timeIntervalSince(started) }),
+                          renderedPrompt: rendered)
+    }
+
+    /// The engine's samplers for a request: llama.cpp's defaults where the request says nothing;
+    /// choice i of several draws from seed + i.
+    private func sampling(_ p: GenerationParameters, choice: Int) -> SamplingParameters {
+        var s = SamplingParameters()
+        if let t = p.temperature { s.temperature = Float(t) }
+        if let v = p.topP { s.topP = Float(v) }
+        if let v = p.topK { s.topK = v }
+        if let v = p.minP { s.minP = Float(v) }
+        if let seed = p.seed { s.seed = seed &+ UInt64(choice) }
+        return s
+    }
+}
+
+/// Set once by a canceller, read before every generated token.
+final class CancelFlag: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var set = false
+    var isSet: Bool { lock.withLock { set } }
+    func cancel() { lock.withLock { set = true } }
+}
+
+final class LockedCounter: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var value = 0
+    @discardableResult func increment() -> Int { lock.withLock { value += 1; return value } }
+    func decrement() { lock.withLock { value -= 1 } }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import TernStore
+
+/// Any `LanguageModel`, with every call recorded in a `TraceStore` before it returns, and
+/// (with `cache`) answered from the store's response cache when the same request was made before.
+///
+/// The cache key is a SHA-256 of the model's name, the canonical request (prompt and parameters
+/// as sorted JSON) and the request's rollout id; `bypassCache` skips it for one call. A cache hit
+/// is recorded like any call, with `cache_hit` set.
+///
+///     let model = TracedModel(try LocalModel(path: path), store: try TraceStore.open(), cache: true)
+public struct TracedModel: LanguageModel {
+    public let base: any LanguageModel
+    public let store: TraceStore
+    public let cache: Bool
+
+    public init(_ base: any LanguageModel, store: TraceStore, cache: Bool = false) {
+        self.base = base
+        self.store = store
+        self.cache = cache
+    }
+
+    public var name: String { base.name }
+    public var backend: String { base.backend }
+
+    public func complete(_ request: CompletionRequest) async throws -> Completion {
+        let started = Date()
+        let key = cacheKey(request)
+        if let key, let hit = try store.cached(key) {
+            try store.record(record(request, kind: "complete", started: started, completion: hit, cacheHit: true))
+            return hit
+        }
+        do {
+            let c = try await base.complete(request)
+            if let key { try store.cache(c, key: key) }
+            try store.record(record(request, kind: "complete", started: started, completion: c))
+            return c
+        } catch {
+            _ = try? store.record(record(request, kind: "complete", started: started, error: error))
+            throw error
+        }
+    }
+
+    public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, Error> {
+        let started = Date(), store = store, base = base
+        if let key = cacheKey(request), let hit = try? store.cached(key) {
+            return AsyncThrowingStream { continuation in
+                for (i, choice) in hit.choices.enumerated() {
+                    continuation.yield(.text(choice: i, choice.text, logprobs: choice.logprobs ?? []))
+                }
+                do {
+                    try store.record(record(request, kind: "stream", started: started, completion: hit, cacheHit: true))
+                    continuation.yield(.done(hit))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+        }
+        let key = cacheKey(request)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for try await chunk in base.stream(request) {
+                        if case .done(let c) = chunk {
+                            if let key { try store.cache(c, key: key) }
+                            try store.record(record(request, kind: "stream", started: started, completion: c))
+                        }
+                        continuation.yield(chunk)
+                    }
+                    continuation.finish()
+                } catch {
+                    _ = try? store.record(record(request, kind: "stream", started: started, error: error))
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func score(_ prompt: Prompt, continuation: String) async throws -> Score {
+        let started = Date()
+        let request = CompletionRequest(prompt)
+        do {
+            let s = try await base.score(prompt, continuation: continuation)
+            var r = record(request, kind: "score", started: started)
+            r.output = continuation
+            r.choices = s.canonicalJSON
+            r.completionTokens = s.tokens.count
+            try store.record(r)
+            return s
+        } catch {
+            _ = try? store.record(record(request, kind: "score", started: started, error: error))
+            throw error
+        }
+    }
+
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        let started = Date()
+        let request = CompletionRequest(.chat(texts.map { .user($0) }))
+        do {
+            let v = try await base.embed(texts)
+            var r = record(request, kind: "embed", started: started)
+            r.output = "\(v.count) vectors of \(v.first?.count ?? 0)"
+            try store.record(r)
+            return v
+        } catch {
+            _ = try? store.record(record(request, kind: "embed", started: started, error: error))
+            throw error
+        }
+    }
+
+    // MARK: Records
+
+    private func cacheKey(_ request: CompletionRequest) -> String? {
+        guard cache, !request.bypassCache else { return nil }
+        let canonical = name + "\n" + CompletionRequest(request.prompt, parameters: request.parameters).canonicalJSON
+            + "\n" + (request.rolloutID ?? "")
+        return SHA256.hash(Array(canonical.utf8)).hex
+    }
+
+    private func record(_ request: CompletionRequest, kind: String, started: Date, completion c: Completion? = nil,
+                        cacheHit: Bool = false, error: Error? = nil) -> TraceRecord {
+        TraceRecord(id: nil, spanID: Span.newID(), parentSpanID: Span.current, startedAt: started.timeIntervalSince1970,
+                    kind: kind, backend: backend, model: name, messages: request.prompt.messages.canonicalJSON,
+                    renderedPrompt: c?.renderedPrompt ?? request.rawText, parameters: request.parameters.canonicalJSON,
+                    output: c?.text, choices: c.map { $0.choices.canonicalJSON }, finishReason: c?.choices.first?.finishReason.rawValue,
+                    promptTokens: c?.usage.promptTokens, completionTokens: c?.usage.completionTokens,
+                    latency: cacheHit ? Date().timeIntervalSince(started) : (c?.latency.seconds ?? Date().timeIntervalSince(started)),
+                    timeToFirstToken: cacheHit ? nil : c?.latency.timeToFirstToken,
+                    cacheHit: cacheHit, error: error.map { "\($0)" }, rolloutID: request.rolloutID)
+    }
+}
+
+extension CompletionRequest {
+    /// A raw prompt's text, which is what the model sees.
+    var rawText: String? { if case .text(let t) = prompt { return t }; return nil }
+}

@@ -1,0 +1,138 @@
+import TernLM
+
+// Request bodies of the OpenAI API, as clients send them. Every field is optional here and checked
+// in `validated()`, so a wrong field gets a 400 naming it rather than a decoding failure deep inside.
+
+/// `stop`: a string or a list of strings.
+struct StopField: Decodable {
+    let values: [String]
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) { values = [s] } else { values = try c.decode([String].self) }
+    }
+}
+
+/// A message's `content`: a string, or a list of parts of which the text parts are joined.
+struct ContentField: Decodable {
+    let text: String
+    struct Part: Decodable { let type: String; let text: String? }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) { text = s; return }
+        if c.decodeNil() { text = ""; return }
+        let parts = try c.decode([Part].self)
+        guard parts.allSatisfy({ $0.type == "text" }) else {
+            throw APIError.badField("messages.content", "only text parts are supported")
+        }
+        text = parts.compactMap(\.text).joined()
+    }
+}
+
+struct ChatMessageField: Decodable {
+    let role: String
+    let content: ContentField?
+    let name: String?
+    let tool_call_id: String?
+}
+
+struct ResponseFormatField: Decodable {
+    let type: String
+    struct Schema: Decodable { let name: String?; let schema: JSONValue? }
+    let json_schema: Schema?
+}
+
+struct StreamOptionsField: Decodable { let include_usage: Bool? }
+
+/// The fields /v1/chat/completions and /v1/completions share.
+struct SamplingFields: Decodable {
+    let model: String?
+    let temperature: Double?
+    let top_p: Double?
+    let top_k: Int?
+    let min_p: Double?
+    let seed: Int64?
+    let max_tokens: Int?
+    let max_completion_tokens: Int?
+    let stop: StopField?
+    let n: Int?
+    let stream: Bool?
+    let stream_options: StreamOptionsField?
+    let response_format: ResponseFormatField?
+
+    func parameters(logprobs: Bool, topLogprobs: Int) throws -> GenerationParameters {
+        if let t = temperature, !(0...2).contains(t) { throw APIError.badField("temperature", "must be between 0 and 2, got \(t)") }
+        if let p = top_p, !(p > 0 && p <= 1) { throw APIError.badField("top_p", "must be in (0, 1], got \(p)") }
+        if let p = min_p, !(0...1).contains(p) { throw APIError.badField("min_p", "must be between 0 and 1, got \(p)") }
+        if let k = top_k, k < 0 { throw APIError.badField("top_k", "must not be negative, got \(k)") }
+        let maxTokens = max_completion_tokens ?? max_tokens
+        if let m = maxTokens, m < 0 { throw APIError.badField("max_tokens", "must not be negative, got \(m)") }
+        let n = self.n ?? 1
+        guard (1...16).contains(n) else { throw APIError.badField("n", "must be 1 to 16, got \(n)") }
+        guard (0...20).contains(topLogprobs) else { throw APIError.badField("top_logprobs", "must be 0 to 20, got \(topLogprobs)") }
+        let stops = stop?.values ?? []
+        guard stops.count <= 4 else { throw APIError.badField("stop", "at most 4 stop strings, got \(stops.count)") }
+        var format: ResponseFormat?
+        switch response_format?.type {
+        case nil, "text": format = nil
+        case "json_object": format = .jsonObject
+        case "json_schema":
+            guard let s = response_format?.json_schema?.schema else {
+                throw APIError.badField("response_format.json_schema.schema", "is required for type json_schema")
+            }
+            format = .jsonSchema(name: response_format?.json_schema?.name ?? "response", schema: s)
+        case let other?: throw APIError.badField("response_format.type", "unknown type '\(other)'")
+        }
+        return GenerationParameters(temperature: temperature, topP: top_p, topK: top_k, minP: min_p,
+                                    seed: seed.map { UInt64(bitPattern: $0) }, maxTokens: maxTokens, stop: stops, n: n,
+                                    logprobs: logprobs, topLogprobs: topLogprobs, responseFormat: format)
+    }
+}
+
+struct ChatRequest: Decodable {
+    let messages: [ChatMessageField]?
+    let logprobs: Bool?
+    let top_logprobs: Int?
+
+    func validated(_ s: SamplingFields) throws -> CompletionRequest {
+        guard let raw = messages, !raw.isEmpty else { throw APIError.badField("messages", "must be a non-empty list") }
+        let messages = try raw.enumerated().map { i, m -> Message in
+            guard let role = Message.Role(rawValue: m.role == "developer" ? "system" : m.role) else {
+                throw APIError.badField("messages[\(i)].role", "unknown role '\(m.role)'")
+            }
+            return Message(role: role, content: m.content?.text ?? "", toolCallID: m.tool_call_id, name: m.name)
+        }
+        if top_logprobs != nil && logprobs != true {
+            throw APIError.badField("top_logprobs", "needs logprobs set to true")
+        }
+        return CompletionRequest(.chat(messages), parameters: try s.parameters(logprobs: logprobs ?? false, topLogprobs: top_logprobs ?? 0))
+    }
+}
+
+/// `prompt`: a string, or a list of one string.
+struct PromptField: Decodable {
+    let values: [String]
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) { values = [s] } else { values = try c.decode([String].self) }
+    }
+}
+
+struct TextCompletionRequest: Decodable {
+    let prompt: PromptField?
+    let logprobs: Int?
+    let echo: Bool?
+
+    func validated(_ s: SamplingFields) throws -> CompletionRequest {
+        guard let prompts = prompt?.values, prompts.count == 1 else {
+            throw APIError.badField("prompt", "must be a string (or a list of exactly one)")
+        }
+        if echo == true { throw APIError.badField("echo", "is not supported") }
+        if let l = logprobs, !(0...5).contains(l) { throw APIError.badField("logprobs", "must be 0 to 5, got \(l)") }
+        return CompletionRequest(.text(prompts[0]), parameters: try s.parameters(logprobs: logprobs != nil, topLogprobs: logprobs ?? 0))
+    }
+}
+
+struct EmbeddingRequest: Decodable {
+    let model: String?
+    let input: PromptField?
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import TernLM
+import TernServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a model over an OpenAI-compatible HTTP API (chat, completions, embeddings).")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Address to bind; loopback unless you mean to expose it.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0: any free port).") var port = 8080
+    @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' on every /v1 request.") var apiKey: String?
+    @Option(help: "Context size in tokens.") var ctx = 4096
+    @Option(name: .customLong("max-queue"), help: "Refuse requests with 429 when this many are already waiting.") var maxQueue: Int?
+    @OptionGroup var trace: TraceOptions
+
+    func run() async throws {
+        let loaded = try modelOptions.load()
+        let local = LocalModel(loaded: loaded, name: modelOptions.model, contextSize: min(ctx, loaded.model.contextLength),
+                               maxQueue: maxQueue)
+        let model = try trace.wrap(local)
+        let server = OpenAIServer(models: [model], apiKey: apiKey)
+        let host = self.host
+        try await server.run(host: host, port: port) { bound in
+            note("tern serve: \(local.name) on http://\(host):\(bound)/v1")
+        }
+    }
+}
+
+/// `--no-trace` and `--traces PATH`, shared by the commands that call models.
+struct TraceOptions: ParsableArguments {
+    @Flag(name: .customLong("no-trace"), help: "Do not record calls in the trace store (also: TERN_NO_TRACE=1).") var noTrace = false
+    @Option(name: .customLong("traces"), help: "Trace database (default: <tern home>/traces.sqlite, or TERN_TRACES).") var path: String?
+
+    /// `model`, recording its calls unless tracing is off.
+    func wrap(_ model: any LanguageModel) throws -> any LanguageModel {
+        guard !noTrace, !TraceStore.disabledByEnvironment else { return model }
+        return TracedModel(model, store: try TraceStore.open(path: path))
+    }
+}
