@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
     ],
     targets: [
         // Integer dot-product kernels in C, compiled per instruction set and picked at run time.
@@ -37,10 +38,13 @@ let package = Package(
             "TernEngine", "TernStore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "TernServer", dependencies: [
             "TernLM",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .executableTarget(name: "tern", dependencies: [
             "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer",
@@ -53,7 +57,10 @@ let package = Package(
         .testTarget(name: "TernEngineTests", dependencies: ["TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernStoreTests", dependencies: ["TernStore"]),
         .testTarget(name: "TernLMTests", dependencies: ["TernLM", "TernStore"]),
-        .testTarget(name: "TernServerTests", dependencies: ["TernServer", "TernLM", "TernStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TernServerTests", dependencies: [
+            "TernServer", "TernLM", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .testTarget(name: "ternTests", dependencies: ["tern", "TernGGUF", "TernStore"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

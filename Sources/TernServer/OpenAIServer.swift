@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import TernLM
 
 /// An OpenAI-compatible HTTP API over any `LanguageModel`s: chat and text completions (streamed
@@ -90,6 +91,8 @@ public struct OpenAIServer: Sendable {
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: maxBodyBytes)
+            } catch is NIOTooManyBytesError {
+                throw APIError.tooLarge(maxBodyBytes)
             } catch let e as HTTPError where e.status == .contentTooLarge {
                 throw APIError.tooLarge(maxBodyBytes)
             }
