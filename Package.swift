@@ -61,7 +61,7 @@ let package = Package(
             "TernServer", "TernLM", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "ternTests", dependencies: ["tern", "TernGGUF", "TernStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ternTests", dependencies: ["tern", "TernGGUF", "TernStore", "TernLM"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

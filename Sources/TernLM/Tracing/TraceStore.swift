@@ -130,6 +130,11 @@ public final class TraceStore: Sendable {
         try pool.read { db in try TraceRecord.fetchOne(db, key: id) }
     }
 
+    /// SQLite's own check of the file: "ok" when it is intact.
+    public func integrityCheck() throws -> String {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+
     public func count() throws -> Int {
         try pool.read { db in try TraceRecord.fetchCount(db) }
     }

@@ -1,0 +1,135 @@
+import Foundation
+import TernLM
+import XCTest
+
+/// `tern serve` on the real default model, driven by the official `openai` Python package and by
+/// Tern's own OpenAI client; every call lands in the trace store, and a killed server loses none
+/// of the calls it had answered.
+final class ServeTests: XCTestCase {
+    /// A `tern serve` process on a free port with its own trace database.
+    final class Server {
+        let process = Process()
+        let traces: String
+        private(set) var port = 0
+        var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+        init(traces: String, arguments: [String] = []) throws {
+            self.traces = traces
+            let log = traces + ".log"
+            FileManager.default.createFile(atPath: log, contents: nil)
+            process.executableURL = TernProcess.executable
+            process.arguments = ["serve", "--port", "0", "--traces", traces] + arguments
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline, process.isRunning {
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                if let r = text.range(of: #"http://127\.0\.0\.1:(\d+)/v1"#, options: .regularExpression) {
+                    port = Int(text[r].split(separator: ":").last!.split(separator: "/").first!)!
+                    return
+                }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            throw LMError.transport("tern serve did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        }
+
+        func stop(signal: Int32 = SIGTERM) {
+            if process.isRunning { kill(process.processIdentifier, signal) }
+            process.waitUntilExit()
+        }
+    }
+
+    private func python(_ arguments: [String]) throws -> TernProcess.Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3"] + arguments
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return .init(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    private var fixture: String {
+        Bundle.module.url(forResource: "openai_client", withExtension: "py", subdirectory: "Fixtures")!.path
+    }
+
+    func testOpenAIPackageDrivesServeAndEveryCallIsTraced() throws {
+        let check = try python(["-c", "import openai"])
+        XCTAssertEqual(check.status, 0, "the `openai` Python package is missing: python3 -m pip install openai (.ci/run does)")
+        guard check.status == 0 else { return }
+        let traces = temporaryPath("traces.sqlite")
+        let server = try Server(traces: traces)
+        let o = try python([fixture, server.baseURL])
+        server.stop()
+        XCTAssertEqual(o.status, 0, o.stderr)
+        let sent = try XCTUnwrap(try JSONDecoder().decode([String: [String]].self, from: Data(o.stdout.utf8))["sent"])
+
+        let list = try TernProcess.run(["traces", "list", "--json", "--limit", "100", "--traces", traces])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        let records = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        // One record per call that reached the model: chat, stream, logprobs, n=2, completion.
+        XCTAssertEqual(records.count, 5, list.stdout)
+        let prompts = records.compactMap { $0["rendered_prompt"] as? String }
+        for s in sent { XCTAssertTrue(prompts.contains { $0.contains(s) }, "\(s) not traced: \(prompts)") }
+        // `show` prints the chat prompt exactly as the model saw it: template, special tokens, one BOS.
+        let chat = try XCTUnwrap(records.first { ($0["rendered_prompt"] as? String)?.contains("Say yes.") == true })
+        let show = try TernProcess.run(["traces", "show", "\(chat["id"] as! Int)", "--traces", traces])
+        XCTAssertEqual(show.stdout, "<bos><start_of_turn>user\nSay yes.<end_of_turn>\n<start_of_turn>model\n")
+    }
+
+    func testTernsOwnClientAgainstServe() async throws {
+        let server = try Server(traces: temporaryPath("traces.sqlite"))
+        defer { server.stop() }
+        let model = OpenAICompatibleModel(baseURL: server.baseURL, model: "gemma3-270m")
+        // llama.cpp's greedy continuation (shared/reference greedy.jsonl).
+        let c = try await model.complete("Question: What is 12 + 30?\nAnswer:",
+                                         parameters: GenerationParameters(temperature: 0, maxTokens: 8, logprobs: true, topLogprobs: 2))
+        XCTAssertEqual(c.text, " 12 + 30 =")
+        XCTAssertEqual(c.usage.completionTokens, 8)
+        XCTAssertEqual(c.choices[0].logprobs?.count, 8)
+        XCTAssertEqual(c.choices[0].logprobs?.first?.top.count, 2)
+        var streamed = ""
+        for try await chunk in model.stream(CompletionRequest(.text("Question: What is 12 + 30?\nAnswer:"),
+                                                              parameters: GenerationParameters(temperature: 0, maxTokens: 8))) {
+            if case .text(_, let t, _) = chunk { streamed += t }
+        }
+        XCTAssertEqual(streamed, " 12 + 30 =")
+        let v = try await model.embed(["hello", "world"])
+        XCTAssertEqual(v.count, 2)
+        XCTAssertEqual(v[0].count, 640)
+        XCTAssertEqual(v[0].reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-3)
+    }
+
+    /// A server killed (SIGKILL) in the middle of a generation has committed every call it had
+    /// answered, and its database passes SQLite's integrity check.
+    func testKilledServerLosesNoAnsweredCallAndLeavesDatabaseIntact() async throws {
+        let traces = temporaryPath("traces.sqlite")
+        let server = try Server(traces: traces)
+        let model = OpenAICompatibleModel(baseURL: server.baseURL, model: "gemma3-270m", maxRetries: 0)
+        var answered: [String] = []
+        for i in 0..<4 {
+            let c = try await model.complete("Item \(i):", parameters: GenerationParameters(temperature: 0, maxTokens: 4))
+            answered.append(c.text)
+        }
+        var got = 0
+        do {
+            for try await chunk in model.stream(CompletionRequest(.text("Once upon a time"),
+                                                                  parameters: GenerationParameters(temperature: 0, maxTokens: 1000))) {
+                guard case .text = chunk else { continue }
+                got += 1
+                if got == 5 { server.stop(signal: SIGKILL) }  // mid-generation, the stream still open
+            }
+        } catch {}  // the connection dies with the server
+        XCTAssertEqual(got, 5)
+        XCTAssertEqual(server.process.terminationReason, .uncaughtSignal)
+        let store = try TraceStore(path: traces)
+        XCTAssertEqual(try store.integrityCheck(), "ok")
+        let calls = try store.calls(limit: 100)
+        XCTAssertEqual(calls.count, 4, "the four answered calls, not the killed one")
+        XCTAssertEqual(Set(calls.compactMap(\.output)), Set(answered))
+    }
+}
