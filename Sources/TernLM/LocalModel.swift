@@ -25,11 +25,13 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
     private let queue = DispatchQueue(label: "tern.local-model", qos: .userInitiated)
     private let waiting = LockedCounter()
 
+    /// `template` defaults to the file's own (`tokenizer.chat_template`, rendered as Jinja), else
+    /// the built-in Gemma format; a stored template that does not parse is an error here.
     public init(loaded: LoadedModel, name: String, contextSize: Int = 4096, template: (any ChatTemplate)? = nil,
-                maxQueue: Int? = nil, defaultMaxTokens: Int = 256) {
+                maxQueue: Int? = nil, defaultMaxTokens: Int = 256) throws {
         self.loaded = loaded
         self.name = name
-        self.template = template ?? GemmaTemplate()
+        self.template = try template ?? Self.storedTemplate(loaded) ?? GemmaTemplate()
         self.maxQueue = maxQueue
         self.defaultMaxTokens = defaultMaxTokens
         session = Session(loaded, contextSize: contextSize)
@@ -38,8 +40,16 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
     public convenience init(path: String, name: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                             contextSize: Int = 4096, maxQueue: Int? = nil) throws {
         let loaded = try LoadedModel(path: path, threads: threads)
-        self.init(loaded: loaded, name: name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent,
+        try self.init(loaded: loaded, name: name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent,
                   contextSize: contextSize, maxQueue: maxQueue)
+    }
+
+    /// The GGUF's `tokenizer.chat_template`, if it has one.
+    static func storedTemplate(_ loaded: LoadedModel) throws -> JinjaTemplate? {
+        guard let source = loaded.file.metadata["tokenizer.chat_template"]?.string else { return nil }
+        let tokenizer = loaded.tokenizer
+        func text(_ id: Int?) -> String { id.map { tokenizer.decode([$0], renderSpecial: true) } ?? "" }
+        return try JinjaTemplate(source, bos: text(tokenizer.bos), eos: text(tokenizer.eos))
     }
 
     // MARK: LanguageModel

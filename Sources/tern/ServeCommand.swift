@@ -17,7 +17,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try modelOptions.load()
-        let local = LocalModel(loaded: loaded, name: modelOptions.model, contextSize: min(ctx, loaded.model.contextLength),
+        let local = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: min(ctx, loaded.model.contextLength),
                                maxQueue: maxQueue)
         let model = try trace.wrap(local)
         let server = OpenAIServer(models: [model], apiKey: apiKey)

@@ -11,7 +11,7 @@ final class LocalModelTests: XCTestCase {
     private func model() throws -> LocalModel {
         if let m = Self.shared { return m }
         let loaded = try LoadedModel(path: ModelStore().resolve(ModelStore.defaultModelName), threads: 2)
-        let m = LocalModel(loaded: loaded, name: "gemma3-270m", contextSize: 1024)
+        let m = try LocalModel(loaded: loaded, name: "gemma3-270m", contextSize: 1024)
         Self.shared = m
         return m
     }
@@ -82,7 +82,7 @@ final class LocalModelTests: XCTestCase {
     /// Requests are answered in the order they arrive, and a full queue refuses at once.
     func testRequestsAreServedInArrivalOrderAndTheQueueLimitRefuses() async throws {
         let base = try model()
-        let m = LocalModel(loaded: base.loaded, name: "q", contextSize: 256, maxQueue: 3)
+        let m = try LocalModel(loaded: base.loaded, name: "q", contextSize: 256, maxQueue: 3)
         let order = OrderLog()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<3 {
@@ -103,7 +103,7 @@ final class LocalModelTests: XCTestCase {
 
     func testPromptLongerThanContextIsAClearError() async throws {
         let base = try model()
-        let m = LocalModel(loaded: base.loaded, name: "small", contextSize: 16)
+        let m = try LocalModel(loaded: base.loaded, name: "small", contextSize: 16)
         do {
             _ = try await m.complete(String(repeating: "word ", count: 50))
             XCTFail("expected promptTooLong")

@@ -24,11 +24,11 @@ public struct GemmaTemplate: ChatTemplate {
         for m in messages {
             switch m.role {
             case .system:
-                system = (system.map { $0 + "\n\n" } ?? "") + m.content.trimmingWhitespace()
+                system = (system.map { $0 + "\n\n" } ?? "") + m.content  // not trimmed, as in Gemma's template
                 continue
             case .user, .tool:
                 var text = m.content.trimmingWhitespace()
-                if let s = system { text = s + "\n\n" + text; system = nil }
+                if let s = system { text = s + "\n\n" + text; system = nil }  // the system text opens the turn
                 out += "<start_of_turn>user\n\(text)<end_of_turn>\n"
             case .assistant:
                 out += "<start_of_turn>model\n\(m.content.trimmingWhitespace())<end_of_turn>\n"
