@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import TernEngine
+import TernLM
+import TernTokenizers
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +24,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Report the K most likely tokens at each step (with --json).") var logprobs: Int = 0
     @Option(help: "Context size in tokens.") var ctx: Int = 4096
     @Flag(help: "Print one JSON object with ids, text and top_logprobs.") var json = false
+    @OptionGroup var trace: TraceOptions
     @Argument(help: "The prompt.") var prompt: String
 
     func validate() throws {
@@ -40,9 +43,17 @@ struct Generate: ParsableCommand {
                 repetitionPenalty: repeatPenalty, frequencyPenalty: frequencyPenalty,
                 presencePenalty: presencePenalty, penaltyLastN: repeatLastN, seed: seed))
         if !json { emit(prompt) }
+        let started = Date()
+        var firstText: Date?
         let result = try Generator(session: session).generate(prompt, options: options) { text in
+            if firstText == nil { firstText = Date() }
             if !json { emit(text) }
         }
+        try trace.record(generation: result, prompt: prompt, model: modelOptions.model, tokenizer: loaded.tokenizer,
+                         parameters: GenerationParameters(temperature: Double(temperature), topP: Double(topP), topK: topK,
+                                                          minP: Double(minP), seed: seed, maxTokens: maxTokens, stop: stop,
+                                                          logprobs: logprobs > 0, topLogprobs: logprobs),
+                         started: started, firstToken: firstText)
         if json {
             let out = GenerateJSON(ids: result.ids, text: result.text,
                                    top_logprobs: result.topLogprobs.map { $0.map { LogprobPair(id: $0.id, logprob: $0.logprob) } })

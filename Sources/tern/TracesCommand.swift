@@ -13,7 +13,7 @@ struct Traces: ParsableCommand {
         func open() throws -> TraceStore {
             let p = path ?? TraceStore.defaultPath
             guard FileManager.default.fileExists(atPath: p) else {
-                throw ValidationError("no trace database at \(p): nothing has been traced yet (or pass --traces PATH)")
+                throw CLIError("no trace database at \(p): nothing has been traced yet (or pass --traces PATH)")
             }
             return try TraceStore.open(path: p)
         }
@@ -39,7 +39,7 @@ struct Traces: ParsableCommand {
         @Argument(help: "The call's id (from `tern traces list`).") var id: Int64
 
         func run() throws {
-            guard let c = try store.open().call(id: id) else { throw ValidationError("no call with id \(id)") }
+            guard let c = try store.open().call(id: id) else { throw CLIError("no call with id \(id): see `tern traces list`") }
             if json { print([c].jsonText); return }
             emit(c.renderedPrompt ?? c.messages)
         }
@@ -161,4 +161,10 @@ extension Array where Element == TraceRecord {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(self)) ?? Data("[]".utf8), as: UTF8.self)
     }
+}
+
+/// A one-line error for the user (ArgumentParser prints it as "Error: …", without the usage).
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
 }

@@ -34,6 +34,33 @@ public struct TraceRecord: Codable, Sendable, FetchableRecord, MutablePersistabl
     public var error: String?
     public var rolloutID: String?
 
+    public init(id: Int64? = nil, spanID: String = Span.newID(), parentSpanID: String? = Span.current,
+                startedAt: Double, kind: String, backend: String, model: String, messages: String, renderedPrompt: String?,
+                parameters: String, output: String? = nil, choices: String? = nil, finishReason: String? = nil,
+                promptTokens: Int? = nil, completionTokens: Int? = nil, latency: Double? = nil, timeToFirstToken: Double? = nil,
+                cacheHit: Bool = false, error: String? = nil, rolloutID: String? = nil) {
+        self.id = id
+        self.spanID = spanID
+        self.parentSpanID = parentSpanID
+        self.startedAt = startedAt
+        self.kind = kind
+        self.backend = backend
+        self.model = model
+        self.messages = messages
+        self.renderedPrompt = renderedPrompt
+        self.parameters = parameters
+        self.output = output
+        self.choices = choices
+        self.finishReason = finishReason
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.latency = latency
+        self.timeToFirstToken = timeToFirstToken
+        self.cacheHit = cacheHit
+        self.error = error
+        self.rolloutID = rolloutID
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     enum CodingKeys: String, CodingKey {
