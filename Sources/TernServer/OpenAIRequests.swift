@@ -3,8 +3,8 @@ import TernLM
 // Request bodies of the OpenAI API, as clients send them. Every field is optional here and checked
 // in `validated()`, so a wrong field gets a 400 naming it rather than a decoding failure deep inside.
 
-/// `stop`: a string or a list of strings.
-struct StopField: Decodable {
+/// A field that is a string or a list of strings (`stop`, `prompt`, `input`).
+struct StringOrList: Decodable {
     let values: [String]
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
@@ -53,7 +53,7 @@ struct SamplingFields: Decodable {
     let seed: Int64?
     let max_tokens: Int?
     let max_completion_tokens: Int?
-    let stop: StopField?
+    let stop: StringOrList?
     let n: Int?
     let stream: Bool?
     let stream_options: StreamOptionsField?
@@ -108,17 +108,8 @@ struct ChatRequest: Decodable {
     }
 }
 
-/// `prompt`: a string, or a list of one string.
-struct PromptField: Decodable {
-    let values: [String]
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let s = try? c.decode(String.self) { values = [s] } else { values = try c.decode([String].self) }
-    }
-}
-
 struct TextCompletionRequest: Decodable {
-    let prompt: PromptField?
+    let prompt: StringOrList?
     let logprobs: Int?
     let echo: Bool?
 
@@ -134,5 +125,5 @@ struct TextCompletionRequest: Decodable {
 
 struct EmbeddingRequest: Decodable {
     let model: String?
-    let input: PromptField?
+    let input: StringOrList?
 }
