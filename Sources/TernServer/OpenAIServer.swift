@@ -33,8 +33,8 @@ public struct OpenAIServer: Sendable {
         try await app.runService()
     }
 
-    func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    func router() -> Router<ConnectionContext> {
+        let router = Router(context: ConnectionContext.self)
         router.get("health") { _, _ in jsonResponse(JSONValue.object(["status": .string("ok")])) }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -47,16 +47,16 @@ public struct OpenAIServer: Sendable {
                 })]))
             }
         }
-        router.post("v1/chat/completions") { request, _ in
+        router.post("v1/chat/completions") { request, context in
             await answer("chat", request) { body in
                 let s = try decode(SamplingFields.self, body), c = try decode(ChatRequest.self, body)
-                return try await complete(chat: true, try c.validated(s), fields: s)
+                return try await complete(chat: true, try c.validated(s), fields: s, channel: context.channel)
             }
         }
-        router.post("v1/completions") { request, _ in
+        router.post("v1/completions") { request, context in
             await answer("completions", request) { body in
                 let s = try decode(SamplingFields.self, body), c = try decode(TextCompletionRequest.self, body)
-                return try await complete(chat: false, try c.validated(s), fields: s)
+                return try await complete(chat: false, try c.validated(s), fields: s, channel: context.channel)
             }
         }
         router.post("v1/embeddings") { request, _ in
@@ -127,12 +127,12 @@ public struct OpenAIServer: Sendable {
         return m
     }
 
-    private func complete(chat: Bool, _ request: CompletionRequest, fields: SamplingFields) async throws -> Response {
+    private func complete(chat: Bool, _ request: CompletionRequest, fields: SamplingFields, channel: any Channel) async throws -> Response {
         let model = try self.model(named: fields.model)
         let id = (chat ? "chatcmpl-" : "cmpl-") + Span.newID()
         let created = Int(Date().timeIntervalSince1970)
         guard fields.stream == true else {
-            let c = try await model.complete(request)
+            let c = try await ClientWatch.cancellingIfClientLeaves(channel) { try await model.complete(request) }
             return jsonResponse(chat ? OpenAIResponses.chat(c, id: id, created: created) : OpenAIResponses.text(c, id: id, created: created))
         }
         let includeUsage = fields.stream_options?.include_usage == true
@@ -166,5 +166,16 @@ public struct OpenAIServer: Sendable {
             try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
             try await writer.finish(nil)
         })
+    }
+}
+
+/// The request context, with the connection the request came on (to notice a client leaving).
+public struct ConnectionContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
     }
 }

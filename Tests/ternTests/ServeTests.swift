@@ -104,6 +104,32 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(v[0].reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-3)
     }
 
+    /// A client that gives up on a non-streamed answer stops its generation: the call is traced as
+    /// cancelled after about as long as the client waited, and the next request is served at once.
+    func testClientLeavingCancelsItsGeneration() async throws {
+        let traces = temporaryPath("traces.sqlite")
+        let server = try Server(traces: traces)
+        defer { server.stop() }
+        let impatient = OpenAICompatibleModel(baseURL: server.baseURL, model: "gemma3-270m", timeout: .seconds(1), maxRetries: 0)
+        do {
+            _ = try await impatient.complete("Once upon a time", parameters: GenerationParameters(temperature: 0, maxTokens: 3000))
+            XCTFail("3000 tokens do not fit in one second")
+        } catch LMError.transport {}
+        let next = OpenAICompatibleModel(baseURL: server.baseURL, model: "gemma3-270m")
+        let started = Date()
+        _ = try await next.complete("Hi", parameters: GenerationParameters(temperature: 0, maxTokens: 2))
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "the abandoned generation no longer holds the engine")
+        var abandoned: TraceRecord?
+        for _ in 0..<20 where abandoned == nil {  // recorded by the abandoned request's own handler
+            abandoned = try TraceStore(path: traces).calls(limit: 10).first { $0.messages.contains("Once upon a time") }
+            if abandoned == nil { try await Task.sleep(nanoseconds: 100_000_000) }
+        }
+        let record = try XCTUnwrap(abandoned)
+        XCTAssertEqual(record.finishReason, "cancelled")
+        XCTAssertLessThan(record.completionTokens ?? 3000, 3000)
+        XCTAssertLessThan(record.latency ?? 99, 5)
+    }
+
     /// A server killed (SIGKILL) in the middle of a generation has committed every call it had
     /// answered, and its database passes SQLite's integrity check.
     func testKilledServerLosesNoAnsweredCallAndLeavesDatabaseIntact() async throws {
