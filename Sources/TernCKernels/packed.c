@@ -1,5 +1,5 @@
-// The row-interleaved ("packed") form of Q4_0 / Q5_0 / Q8_0 matrices, built once at load time for
-// the matrices that prefill and batched decode multiply by many tokens at once.
+// The row-interleaved ("packed") form of Q4_0 / Q5_0 / Q8_0 and K-quant matrices, built once at
+// load time; every product with a model matrix (decode, prefill, batched decode) reads it.
 //
 // Rows are taken eight at a time. For each group of eight rows and each block of 32 columns a
 // tern_packed_block holds the eight float scales, then the eight rows' 32 quants interleaved four

@@ -1,9 +1,10 @@
 import TernCKernels
 
-/// A Q4_0 / Q5_0 / Q8_0 matrix re-laid out for fast products: rows interleaved in groups of
-/// eight so that one vector load feeds eight rows (layout in TernCKernels' packed.c). Products
-/// then take about a quarter of the instructions of row-by-row dots, for one token (decode) as
-/// for many (prefill, batched decode), at 288 bytes per 8 × 32 weights (Q8_0 takes 272, Q5_0 176).
+/// A Q4_0 / Q5_0 / Q8_0 / Q4_K / Q5_K / Q6_K matrix re-laid out for fast products: rows
+/// interleaved in groups of eight so that one vector load feeds eight rows (layouts in
+/// TernCKernels' packed.c). Products then take about a quarter of the instructions of row-by-row
+/// dots, for one token (decode) as for many (prefill, batched decode). Quants are stored one per
+/// byte: 1.125 bytes per weight for the Q8_0 family, about 1.4 for K-quants.
 public final class PackedMatrix: @unchecked Sendable {  // immutable after init
     public let rows: Int
     let data: UnsafeMutableRawPointer

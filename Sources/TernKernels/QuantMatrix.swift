@@ -10,8 +10,8 @@ public struct QuantMatrix: @unchecked Sendable {
     public let cols: Int       // input features, a multiple of type.blockSize
     public let data: UnsafeRawPointer
     public let rowBytes: Int
-    /// The rows interleaved for fast products, when `packingForBatches()` made them; `matmul`
-    /// then reads only these.
+    /// The rows interleaved for fast products, when `packed(done:)` made them; `matmul` then
+    /// reads only these.
     public private(set) var packed: PackedMatrix?
 
     /// `cols` must be a whole number of blocks; the GGUF loader has already checked that.
@@ -24,9 +24,8 @@ public struct QuantMatrix: @unchecked Sendable {
     }
 
     /// This matrix with a packed copy that `matmul` uses instead of the rows, when its type has
-    /// one (Q4_0, Q5_0, Q8_0). The copy takes 1.125 bytes per weight.
-    /// `done` is told of each slice of the rows once it is copied (see `PackedMatrix.init`).
-    public func packingForBatches(done: (UnsafeRawPointer, Int) -> Void = { _, _ in }) -> QuantMatrix {
+    /// one (see `PackedMatrix`). `done` is told of each slice of the rows once it is copied.
+    public func packed(done: (UnsafeRawPointer, Int) -> Void = { _, _ in }) -> QuantMatrix {
         var m = self
         m.packed = PackedMatrix(self, done: done)
         return m

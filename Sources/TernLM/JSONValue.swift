@@ -43,16 +43,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public var array: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
     public var object: [String: JSONValue]? { if case .object(let o) = self { return o }; return nil }
 
-    /// Compact JSON text with sorted keys: equal values give equal text (cache keys, traces).
-    public var canonicalText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-    }
 }
 
 extension Encodable {
-    /// This value as canonical JSON text (sorted keys).
+    /// This value as compact JSON text with sorted keys: equal values give equal text (cache keys,
+    /// traces, wire bodies).
     public var canonicalJSON: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

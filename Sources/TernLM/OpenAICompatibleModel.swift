@@ -36,7 +36,7 @@ public struct OpenAICompatibleModel: LanguageModel {
         let started = Date()
         let (path, body) = try payload(request, stream: false)
         let json = try await post(path, body)
-        return try completion(json, request: request, started: started, firstToken: nil)
+        return try completion(json, request: request, started: started)
     }
 
     public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, Error> {
@@ -169,7 +169,7 @@ public struct OpenAICompatibleModel: LanguageModel {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        request.body = .bytes(ByteBuffer(string: body.canonicalText))
+        request.body = .bytes(ByteBuffer(string: body.canonicalJSON))
         var attempt = 0
         while true {
             try Task.checkCancellation()
@@ -203,7 +203,7 @@ public struct OpenAICompatibleModel: LanguageModel {
         return UInt64(min(30, max(0, base)) * 1e9)
     }
 
-    private func completion(_ json: JSONValue, request: CompletionRequest, started: Date, firstToken: Date?) throws -> Completion {
+    private func completion(_ json: JSONValue, request: CompletionRequest, started: Date) throws -> Completion {
         guard let choices = json["choices"]?.array else { throw LMError.server(status: 200, message: "answer has no 'choices'") }
         let usage = json["usage"]
         return Completion(

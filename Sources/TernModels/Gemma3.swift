@@ -85,20 +85,20 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
             let p = "blk.\(i)."
             return Layer(
                 attnNorm: try w.vector(p + "attn_norm.weight", count: c.dim),
-                wq: try w.matrix(p + "attn_q.weight", rows: qDim, cols: c.dim, batched: true),
-                wk: try w.matrix(p + "attn_k.weight", rows: kvDim, cols: c.dim, batched: true),
-                wv: try w.matrix(p + "attn_v.weight", rows: kvDim, cols: c.dim, batched: true),
+                wq: try w.matrix(p + "attn_q.weight", rows: qDim, cols: c.dim),
+                wk: try w.matrix(p + "attn_k.weight", rows: kvDim, cols: c.dim),
+                wv: try w.matrix(p + "attn_v.weight", rows: kvDim, cols: c.dim),
                 qNorm: try w.vector(p + "attn_q_norm.weight", count: c.headDim),
                 kNorm: try w.vector(p + "attn_k_norm.weight", count: c.headDim),
-                wo: try w.matrix(p + "attn_output.weight", rows: c.dim, cols: qDim, batched: true),
+                wo: try w.matrix(p + "attn_output.weight", rows: c.dim, cols: qDim),
                 postAttnNorm: try w.vector(p + "post_attention_norm.weight", count: c.dim),
                 ffnNorm: try w.vector(p + "ffn_norm.weight", count: c.dim),
-                gate: try w.matrix(p + "ffn_gate.weight", rows: c.ffnDim, cols: c.dim, batched: true),
-                up: try w.matrix(p + "ffn_up.weight", rows: c.ffnDim, cols: c.dim, batched: true),
-                down: try w.matrix(p + "ffn_down.weight", rows: c.dim, cols: c.ffnDim, batched: true),
+                gate: try w.matrix(p + "ffn_gate.weight", rows: c.ffnDim, cols: c.dim),
+                up: try w.matrix(p + "ffn_up.weight", rows: c.ffnDim, cols: c.dim),
+                down: try w.matrix(p + "ffn_down.weight", rows: c.dim, cols: c.ffnDim),
                 postFFNNorm: try w.vector(p + "post_ffw_norm.weight", count: c.dim))
         }
-        embedding = try w.matrix("token_embd.weight", rows: c.vocabularySize, cols: c.dim, batched: true)
+        embedding = try w.matrix("token_embd.weight", rows: c.vocabularySize, cols: c.dim)
         outputNorm = try w.vector("output_norm.weight", count: c.dim)
         config = c
         ropeGlobal = RoPE(headDim: c.headDim, base: c.ropeBaseGlobal)

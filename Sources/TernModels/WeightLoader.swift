@@ -7,14 +7,13 @@ struct WeightLoader {
     let file: GGUFFile
     let prefix: String  // architecture name, e.g. "gemma3", for "<prefix>.<key>" metadata
 
-    /// Matrix stored as [cols, rows] in ggml order. `batched` asks for a packed copy for
-    /// many-token products (see `QuantMatrix.packingForBatches`).
-    func matrix(_ name: String, rows: Int, cols: Int, batched: Bool = false) throws -> QuantMatrix {
+    /// Matrix stored as [cols, rows] in ggml order, packed for fast products when its type allows
+    /// (`QuantMatrix.packed`); the mapped original is released as it is copied.
+    func matrix(_ name: String, rows: Int, cols: Int) throws -> QuantMatrix {
         guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
         guard t.shape == [cols, rows] else { throw ModelError.badShape(name, t.shape, expected: [cols, rows]) }
         let m = QuantMatrix(type: t.type, rows: rows, cols: cols, data: file.data(for: t))
-        guard batched else { return m }
-        return m.packingForBatches { start, count in file.releasePages(start, count: count) }  // products read only the copy
+        return m.packed { start, count in file.releasePages(start, count: count) }  // products read only the copy
     }
 
     /// F32 vector of `count` elements.

@@ -115,8 +115,8 @@ public struct OpenAIServer: Sendable {
             throw e
         } catch let e as DecodingError {
             // Distinguish text that is not JSON at all from JSON with a wrong field.
-            if (try? JSONSerialization.jsonObject(with: data)) == nil { throw APIError.malformed("not valid JSON") }
-            if (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] == nil { throw APIError.malformed("the body must be a JSON object") }
+            guard let parsed = try? JSONSerialization.jsonObject(with: data) else { throw APIError.malformed("not valid JSON") }
+            guard parsed is [String: Any] else { throw APIError.malformed("the body must be a JSON object") }
             throw APIError.from(e)
         }
     }
@@ -133,6 +133,7 @@ public struct OpenAIServer: Sendable {
         let created = Int(Date().timeIntervalSince1970)
         guard fields.stream == true else {
             let c = try await ClientWatch.cancellingIfClientLeaves(channel) { try await model.complete(request) }
+            metrics.count(c.usage)
             return jsonResponse(chat ? OpenAIResponses.chat(c, id: id, created: created) : OpenAIResponses.text(c, id: id, created: created))
         }
         let includeUsage = fields.stream_options?.include_usage == true
@@ -141,7 +142,7 @@ public struct OpenAIServer: Sendable {
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                         body: ResponseBody { writer in
             func send(_ value: JSONValue) async throws {
-                try await writer.write(ByteBuffer(string: "data: \(value.canonicalText)\n\n"))
+                try await writer.write(ByteBuffer(string: "data: \(value.canonicalJSON)\n\n"))
             }
             do {
                 if chat {
@@ -152,6 +153,7 @@ public struct OpenAIServer: Sendable {
                     case .text(let i, let text, _):
                         try await send(OpenAIResponses.chunk(chat: chat, id: id, created: created, model: model.name, index: i, text: text))
                     case .done(let c):
+                        metrics.count(c.usage)
                         for (i, ch) in c.choices.enumerated() {
                             try await send(OpenAIResponses.chunk(chat: chat, id: id, created: created, model: model.name, index: i,
                                                                  text: chat ? nil : "", finish: ch.finishReason))
@@ -161,7 +163,7 @@ public struct OpenAIServer: Sendable {
                 }
             } catch {
                 // Headers are sent: report the error as a last event, as OpenAI does.
-                try? await writer.write(ByteBuffer(string: "data: \(APIError.from(error).json.canonicalText)\n\n"))
+                try? await writer.write(ByteBuffer(string: "data: \(APIError.from(error).json.canonicalJSON)\n\n"))
             }
             try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
             try await writer.finish(nil)

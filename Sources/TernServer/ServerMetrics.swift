@@ -1,4 +1,5 @@
 import Foundation
+import TernLM
 
 /// Counters for `GET /metrics`, in Prometheus' text format.
 final class ServerMetrics: @unchecked Sendable {  // guarded by `lock`
@@ -10,14 +11,20 @@ final class ServerMetrics: @unchecked Sendable {  // guarded by `lock`
 
     func started() { lock.withLock { inFlight += 1 } }
 
-    func finished(endpoint: String, status: Int, seconds s: Double, promptTokens p: Int = 0, completionTokens c: Int = 0) {
+    func finished(endpoint: String, status: Int, seconds s: Double) {
         lock.withLock {
             inFlight -= 1
             requests["\(endpoint) \(status)", default: 0] += 1
-            promptTokens += p
-            completionTokens += c
             seconds += s
             timed += 1
+        }
+    }
+
+    /// Adds a completed generation's tokens.
+    func count(_ usage: Usage) {
+        lock.withLock {
+            promptTokens += usage.promptTokens
+            completionTokens += usage.completionTokens
         }
     }
 

@@ -39,7 +39,7 @@ struct Chat: AsyncParsableCommand {
                 "prompt_tokens": .number(Double(c.usage.promptTokens)), "completion_tokens": .number(Double(c.usage.completionTokens)),
                 "seconds": .number(c.latency.seconds), "time_to_first_token": c.latency.timeToFirstToken.map { .number($0) } ?? .null,
             ])
-            print(out.canonicalText)
+            print(out.canonicalJSON)
             return
         }
         for try await chunk in model.stream(request) {

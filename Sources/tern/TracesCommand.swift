@@ -27,7 +27,7 @@ struct Traces: ParsableCommand {
 
         func run() throws {
             let calls = try store.open().calls(limit: max(1, limit))
-            if json { print(calls.jsonText) } else { for c in calls { print(c.summaryLine) } }
+            if json { print(calls.canonicalJSON) } else { for c in calls { print(c.summaryLine) } }
         }
     }
 
@@ -40,7 +40,7 @@ struct Traces: ParsableCommand {
 
         func run() throws {
             guard let c = try store.open().call(id: id) else { throw CLIError("no call with id \(id): see `tern traces list`") }
-            if json { print([c].jsonText); return }
+            if json { print([c].canonicalJSON); return }
             emit(c.renderedPrompt ?? c.messages)
         }
     }
@@ -55,7 +55,7 @@ struct Traces: ParsableCommand {
             var last = try s.calls(limit: 1).first?.id ?? 0
             while true {
                 for c in try s.calls(limit: 100, after: last) {
-                    emit((json ? String([c].jsonText.dropFirst().dropLast()) : c.summaryLine) + "\n")
+                    emit((json ? c.canonicalJSON : c.summaryLine) + "\n")
                     last = c.id ?? last
                 }
                 Thread.sleep(forTimeInterval: 0.5)
@@ -70,7 +70,7 @@ struct Traces: ParsableCommand {
         @Flag(help: "JSON Lines (the only format).") var jsonl = false
 
         func run() throws {
-            try store.open().forEachCall { print($0.openInference.canonicalText) }
+            try store.open().forEachCall { print($0.openInference.canonicalJSON) }
         }
     }
 
@@ -98,7 +98,7 @@ struct Traces: ParsableCommand {
                     "ttft_p50": pct(ttfts, 0.5), "ttft_p95": pct(ttfts, 0.95),
                 ]))
             }
-            if json { print(JSONValue.array(rows).canonicalText); return }
+            if json { print(JSONValue.array(rows).canonicalJSON); return }
             print("model                 calls  errors  cached  prompt_tok  completion_tok  p50_s   p95_s   p99_s   ttft_p50_s")
             for r in rows {
                 func f(_ k: String) -> String { r[k]?.number.map { String(format: "%.3f", $0) } ?? "-" }
@@ -152,14 +152,6 @@ extension TraceRecord {
             "status": .string(error == nil ? "OK" : "ERROR"), "status_message": error.map { .string($0) } ?? .null,
             "attributes": .object(a),
         ])
-    }
-}
-
-extension Array where Element == TraceRecord {
-    var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("[]".utf8), as: UTF8.self)
     }
 }
 

@@ -80,7 +80,7 @@ final class OpsTests: XCTestCase {
                     let plain = QuantMatrix(type: type, rows: rows, cols: cols, data: raw.baseAddress!)
                     // Q4_0/Q5_0/Q8_0 also packed: 37 rows leave a partial group of 8, and 70 tokens
                     // cross a 64-token panel and take tiles of 8, 4, 2 and 1.
-                    let forms = plain.packingForBatches().packed == nil ? [plain] : [plain, plain.packingForBatches()]
+                    let forms = plain.packed().packed == nil ? [plain] : [plain, plain.packed()]
                     for w in forms {
                     for tokens in w.packed == nil ? [1, 3, 9] : [1, 3, 9, 70] {
                         let x = (0..<tokens * cols).map { _ in Float.random(in: -1...1, using: &rng) }
@@ -115,7 +115,7 @@ final class OpsTests: XCTestCase {
             }
         }
         bytes.withUnsafeBytes { raw in
-            let w = QuantMatrix(type: .q8_0, rows: rows, cols: cols, data: raw.baseAddress!).packingForBatches()
+            let w = QuantMatrix(type: .q8_0, rows: rows, cols: cols, data: raw.baseAddress!).packed()
             guard let packed = w.packed else { return XCTFail("Q8_0 has a packed form") }
             let blocks = UnsafeRawBufferPointer(start: packed.data, count: 2 * 2 * 288)  // 2 groups × 2 blocks
             for g in 0..<2 {

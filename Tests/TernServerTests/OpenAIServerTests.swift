@@ -79,6 +79,9 @@ final class OpenAIServerTests: XCTestCase {
         let (_, metrics) = try await server.request(.GET, "/metrics")
         XCTAssertTrue(metrics.contains(#"tern_requests_total{endpoint="chat",status="401"} 2"#), metrics)
         XCTAssertTrue(metrics.contains(#"tern_requests_total{endpoint="chat",status="200"} 1"#), metrics)
+        // The scripted model counts words: "user: hi" is 2 prompt tokens, "ok" 1 generated.
+        XCTAssertTrue(metrics.contains("tern_prompt_tokens_total 2\n"), metrics)
+        XCTAssertTrue(metrics.contains("tern_completion_tokens_total 1\n"), metrics)
     }
 
     func testOverloadedModelAnswers429AndUpstreamErrorsAreRetried() async throws {

@@ -16,7 +16,7 @@ final class ServeTests: XCTestCase {
         init(traces: String, arguments: [String] = []) throws {
             self.traces = traces
             let log = traces + ".log"
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             process.executableURL = TernProcess.executable
             process.arguments = ["serve", "--port", "0", "--traces", traces] + arguments
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))

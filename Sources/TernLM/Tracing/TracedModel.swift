@@ -42,8 +42,8 @@ public struct TracedModel: LanguageModel {
     }
 
     public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, Error> {
-        let started = Date(), store = store, base = base
-        if let key = cacheKey(request), let hit = try? store.cached(key) {
+        let started = Date(), store = store, base = base, key = cacheKey(request)
+        if let key, let hit = try? store.cached(key) {
             return AsyncThrowingStream { continuation in
                 for (i, choice) in hit.choices.enumerated() {
                     continuation.yield(.text(choice: i, choice.text, logprobs: choice.logprobs ?? []))
@@ -57,7 +57,6 @@ public struct TracedModel: LanguageModel {
                 }
             }
         }
-        let key = cacheKey(request)
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
