@@ -41,13 +41,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        .target(name: "TernPrograms", dependencies: ["TernLM"]),
         .target(name: "TernServer", dependencies: [
             "TernLM",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .executableTarget(name: "tern", dependencies: [
-            "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer",
+            "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TernKernelsTests", dependencies: ["TernKernels", "TernCKernels"], resources: [.copy("Fixtures")]),
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "TernEngineTests", dependencies: ["TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernStoreTests", dependencies: ["TernStore"]),
         .testTarget(name: "TernLMTests", dependencies: ["TernLM", "TernStore"]),
+        .testTarget(name: "TernProgramsTests", dependencies: ["TernPrograms", "TernLM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernServerTests", dependencies: [
             "TernServer", "TernLM", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -9,14 +9,17 @@ public struct GenerationOptions: Sendable {
     /// How many top log-probabilities to report per generated token (0: none).
     public var logprobs = 0
     public var sampling = SamplingParameters()
+    /// Restricts which tokens may come next (constrained decoding), when set.
+    public var constraint: (any TokenConstraint)?
 
     public init(maxTokens: Int = 128, stop: [String] = [], ignoreEOS: Bool = false, logprobs: Int = 0,
-                sampling: SamplingParameters = SamplingParameters()) {
+                sampling: SamplingParameters = SamplingParameters(), constraint: (any TokenConstraint)? = nil) {
         self.maxTokens = maxTokens
         self.stop = stop
         self.ignoreEOS = ignoreEOS
         self.logprobs = logprobs
         self.sampling = sampling
+        self.constraint = constraint
     }
 }
 
@@ -75,11 +78,22 @@ public struct Generator {
         var decoder = StreamingDecoder(tokenizer: tokenizer, renderSpecial: false)
         var stops = StopMatcher(options.stop)
         var history = promptIDs
+        var constraint = options.constraint
+        var masked: [Float] = []
+        var stoppedByString = false
         while result.ids.count < options.maxTokens {
             if isCancelled() { result.finishReason = .cancelled; break }
             let raw = UnsafeBufferPointer(logits)
-            let token = chain.sample(raw, history: history[...])
-            if !options.ignoreEOS && tokenizer.isEndOfGeneration(token) {
+            var token = chain.sample(raw, history: history[...])
+            if let c = constraint, !c.allows(token) {
+                // Sampling again from the masked logits only when the first pick is refused is
+                // exact: it is rejection sampling from the masked distribution.
+                masked = Array(raw)
+                masked.withUnsafeMutableBufferPointer { c.mask($0) }
+                token = masked.withUnsafeBufferPointer { chain.sample($0, history: history[...]) }
+                guard c.allows(token) else { result.finishReason = .stop; break }  // nothing is allowed
+            }
+            if (!options.ignoreEOS || constraint != nil) && tokenizer.isEndOfGeneration(token) {
                 result.finishReason = .stop
                 break
             }
@@ -89,15 +103,17 @@ public struct Generator {
             }
             result.ids.append(token)
             history.append(token)
+            constraint?.accept(token)
             let (text, stopped) = stops.push(decoder.push(token))
             result.text += text
             onText(text)
-            if stopped { result.finishReason = .stop; break }
+            if stopped { result.finishReason = .stop; stoppedByString = true; break }
+            if constraint?.mustEnd == true { result.finishReason = .stop; break }
             if result.ids.count == options.maxTokens { break }
             if session.tokens.count >= session.contextSize { break }
             logits = try session.evaluate([token])
         }
-        if result.finishReason == .length {
+        if !stoppedByString {  // text held back as a possible stop string is output after all
             let tail = stops.flush(decoder.flush())
             result.text += tail
             onText(tail)

@@ -29,6 +29,8 @@ public protocol LanguageModel: Sendable {
     var name: String { get }
     /// Which kind of backend serves it ("local", "openai", "scripted", …), for traces.
     var backend: String { get }
+    /// What the backend can do beyond plain generation.
+    var capabilities: ModelCapabilities { get }
 
     /// Answers a chat or completes a raw prompt.
     func complete(_ request: CompletionRequest) async throws -> Completion
@@ -40,7 +42,17 @@ public protocol LanguageModel: Sendable {
     func embed(_ texts: [String]) async throws -> [[Float]]
 }
 
+/// Optional abilities of a backend, so programs can use them where they exist.
+public struct ModelCapabilities: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// `response_format` with a JSON schema is enforced, not just requested.
+    public static let jsonSchema = ModelCapabilities(rawValue: 1)
+}
+
 extension LanguageModel {
+    public var capabilities: ModelCapabilities { [] }
+
     public func chat(_ messages: [Message], parameters: GenerationParameters = GenerationParameters()) async throws -> Completion {
         try await complete(CompletionRequest(.chat(messages), parameters: parameters))
     }

@@ -16,6 +16,8 @@ public struct OpenAICompatibleModel: LanguageModel {
     public let baseURL: String
     public let name: String
     public var backend: String { "openai" }
+    /// vLLM, llama.cpp's server and OpenAI all enforce `response_format` schemas.
+    public var capabilities: ModelCapabilities { [.jsonSchema] }
     public let apiKey: String?
     public let timeout: TimeAmount
     public let maxRetries: Int

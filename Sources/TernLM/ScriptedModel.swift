@@ -9,14 +9,18 @@ import Foundation
 public final class ScriptedModel: LanguageModel, @unchecked Sendable {  // state guarded by `lock`
     public let name: String
     public var backend: String { "scripted" }
+    /// What the model claims to support (it enforces nothing: its replies are scripted).
+    public let capabilities: ModelCapabilities
     private let lock = NSLock()
     private var replies: [String]
     private let rule: (@Sendable (CompletionRequest) -> String?)?
     private var seen: [CompletionRequest] = []
 
     /// Answers with `replies` in order, then with `rule` (when given) for every later request.
-    public init(name: String = "scripted", replies: [String] = [], rule: (@Sendable (CompletionRequest) -> String?)? = nil) {
+    public init(name: String = "scripted", replies: [String] = [], capabilities: ModelCapabilities = [],
+                rule: (@Sendable (CompletionRequest) -> String?)? = nil) {
         self.name = name
+        self.capabilities = capabilities
         self.replies = replies
         self.rule = rule
     }

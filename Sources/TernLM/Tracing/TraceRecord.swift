@@ -80,9 +80,11 @@ public struct SpanRecord: Codable, Sendable, FetchableRecord, PersistableRecord 
     public var name: String
     public var startedAt: Double
     public var endedAt: Double?
+    /// JSON object of what the span decided (see `TraceStore.annotate`).
+    public var attributes: String?
 
     enum CodingKeys: String, CodingKey {
-        case name
+        case name, attributes
         case spanID = "span_id", parentSpanID = "parent_span_id", startedAt = "started_at", endedAt = "ended_at"
     }
 }

@@ -64,6 +64,17 @@ public final class TraceStore: Sendable {
                     key TEXT PRIMARY KEY, completion TEXT NOT NULL, created_at REAL NOT NULL);
                 """)
         }
+        m.registerMigration("v2") { db in
+            // Spans carry what a program decided (adapter, parsing layer, re-asks); evaluations
+            // keep every scored run of a program.
+            try db.execute(sql: """
+                ALTER TABLE spans ADD COLUMN attributes TEXT;
+                CREATE TABLE evaluations (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, span_id TEXT, name TEXT NOT NULL,
+                    model TEXT NOT NULL, started_at REAL NOT NULL, score REAL NOT NULL,
+                    examples INTEGER NOT NULL, calls INTEGER NOT NULL, rows TEXT NOT NULL);
+                """)
+        }
         return m
     }
 
@@ -78,12 +89,40 @@ public final class TraceStore: Sendable {
     }
 
     /// Runs `body` inside a new span named `name`, nested under the current one.
-    public func span<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
+    public func span<T>(_ name: String, attributes: [String: JSONValue] = [:], _ body: () async throws -> T) async throws -> T {
         let span = SpanRecord(spanID: Span.newID(), parentSpanID: Span.current, name: name,
-                              startedAt: Date().timeIntervalSince1970, endedAt: nil)
+                              startedAt: Date().timeIntervalSince1970, endedAt: nil,
+                              attributes: attributes.isEmpty ? nil : JSONValue.object(attributes).canonicalJSON)
         try insert(span)
         defer { end(span) }
         return try await Span.$current.withValue(span.spanID) { try await body() }
+    }
+
+    /// Merges `attributes` into the span's (the current span by default).
+    public func annotate(_ attributes: [String: JSONValue], span id: String? = Span.current) throws {
+        guard let id else { return }
+        try pool.write { db in
+            let old = try String.fetchOne(db, sql: "SELECT attributes FROM spans WHERE span_id = ?", arguments: [id]) ?? "{}"
+            let existing = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(old.utf8))) ?? [:]
+            let merged = existing.merging(attributes) { $1 }
+            try db.execute(sql: "UPDATE spans SET attributes = ? WHERE span_id = ?",
+                           arguments: [JSONValue.object(merged).canonicalJSON, id])
+        }
+    }
+
+    /// The spans nested directly under `parent` (top-level spans for nil), oldest first.
+    public func spans(under parent: String?) throws -> [SpanRecord] {
+        try pool.read { db in
+            try SpanRecord.fetchAll(db, sql: "SELECT * FROM spans WHERE parent_span_id IS ? ORDER BY started_at, rowid",
+                                    arguments: [parent])
+        }
+    }
+
+    /// The calls made directly under span `id`, in order.
+    public func calls(under id: String) throws -> [TraceRecord] {
+        try pool.read { db in
+            try TraceRecord.fetchAll(db, sql: "SELECT * FROM calls WHERE parent_span_id = ? ORDER BY id", arguments: [id])
+        }
     }
 
     private func insert(_ span: SpanRecord) throws {

@@ -22,6 +22,7 @@ public struct TracedModel: LanguageModel {
 
     public var name: String { base.name }
     public var backend: String { base.backend }
+    public var capabilities: ModelCapabilities { base.capabilities }
 
     public func complete(_ request: CompletionRequest) async throws -> Completion {
         let started = Date()
