@@ -25,6 +25,9 @@ case("fence-json5-tag", c, "json", F + 'json5\n{"emoji": "🎉", "count": -3}\n'
 case("fence-yaml", c, "yaml", F + 'yaml\nname: Ada\nage: 36\n' + F, {"name": "Ada", "age": 36})
 case("fence-yaml-list", c, "yaml", 'Sure:\n' + F + 'yml\n- apples\n- pears\n' + F, ["apples", "pears"])
 
+case("fence-after-prose-same-line", "code-fence", "json", "Sure! " + F + "json\n{name: 'Ada', age: 36,}\n" + F, {"name": "Ada", "age": 36})
+case("fence-closed-on-value-line", "code-fence", "json", F + 'json\n{"ok": false, "n": 2}' + F + "\nDone.", {"ok": False, "n": 2})
+
 # ---------------------------------------------------------------- prose-around
 c = "prose-around"
 case("prose-before-object", c, "json", 'Sure! Here is the JSON you asked for: {"title": "Dune", "year": 1965}', {"title": "Dune", "year": 1965})

@@ -178,7 +178,7 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
     private func generate(_ request: CompletionRequest, started: Date, cancel: CancelFlag,
                           onChunk: (CompletionChunk) -> Void) throws -> Completion {
         let p = request.parameters
-        let grammar = try grammar(for: p.responseFormat)
+        let grammar = try p.responseFormat?.grammar()
         guard p.n >= 1, p.n <= 16 else { throw LMError.invalidRequest("'n' must be 1 to 16, got \(p.n)") }
         if let m = p.maxTokens, m < 0 { throw LMError.invalidRequest("'max_tokens' must not be negative, got \(m)") }
         let (ids, rendered) = try promptTokens(request.prompt)
@@ -193,10 +193,7 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
             var options = GenerationOptions(maxTokens: p.maxTokens ?? defaultMaxTokens, stop: p.stop,
                                             logprobs: p.logprobs ? max(1, p.topLogprobs) : 0)
             options.sampling = sampling(p, choice: i)
-            if let grammar {
-                let (vocabulary, masks) = constraintTables
-                options.constraint = JSONConstraint(grammar: grammar, vocabulary: vocabulary, cache: masks)
-            }
+            if let grammar { options.constraint = constraintTables.constraint(grammar) }
             let result = try Generator(session: session).generate(tokens: ids, options: options, isCancelled: { cancel.isSet }) { text in
                 if firstToken == nil { firstToken = Date() }
                 if !text.isEmpty { onChunk(.text(choice: i, text, logprobs: [])) }
@@ -223,27 +220,8 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
                           renderedPrompt: rendered)
     }
 
-    /// The grammar a `response_format` asks for: any JSON object, or a schema's values.
-    private func grammar(for format: ResponseFormat?) throws -> JSONGrammar? {
-        switch format {
-        case nil, .text?: return nil
-        case .jsonObject?: return JSONGrammar.anyJSONObject
-        case .jsonSchema(_, let schema)?:
-            do { return try JSONGrammar(schema: schema) } catch {
-                throw LMError.invalidRequest("response_format json_schema: \(error)")
-            }
-        }
-    }
-
-    /// Token bytes, their trie and the per-state mask cache for constrained decoding: built on the
-    /// first constrained request (about 0.4 s for Gemma's 262k tokens), then shared.
-    private lazy var constraintTables: (TokenVocabulary, TokenMaskCache) = {
-        let tokenizer = loaded.tokenizer
-        let vocabulary = TokenVocabulary(
-            tokens: (0..<tokenizer.vocabularySize).map { tokenizer.bytes(of: $0, renderSpecial: false) },
-            endOfGeneration: Set((0..<tokenizer.vocabularySize).filter { tokenizer.isEndOfGeneration($0) }))
-        return (vocabulary, TokenMaskCache(vocabulary: vocabulary))
-    }()
+    /// Built on the first constrained request, then shared by all.
+    private lazy var constraintTables = ConstraintTables(loaded.tokenizer)
 
     /// The engine's samplers for a request: llama.cpp's defaults where the request says nothing;
     /// choice i of several draws from seed + i.

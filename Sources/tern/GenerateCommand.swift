@@ -24,6 +24,8 @@ struct Generate: ParsableCommand {
     @Option(help: "Report the K most likely tokens at each step (with --json).") var logprobs: Int = 0
     @Option(help: "Context size in tokens.") var ctx: Int = 4096
     @Flag(help: "Print one JSON object with ids, text and top_logprobs.") var json = false
+    @Option(help: "Constrain the output to JSON valid against the schema in this file.") var schema: String?
+    @Flag(name: .customLong("json-object"), help: "Constrain the output to a JSON object.") var jsonObject = false
     @OptionGroup var trace: TraceOptions
     @Argument(help: "The prompt.") var prompt: String
 
@@ -31,17 +33,20 @@ struct Generate: ParsableCommand {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be ≥ 0") }
         guard ctx > 0 else { throw ValidationError("--ctx must be > 0") }
         guard logprobs >= 0 else { throw ValidationError("--logprobs must be ≥ 0") }
+        guard schema == nil || !jsonObject else { throw ValidationError("give --schema or --json-object, not both") }
     }
 
     func run() throws {
         let loaded = try modelOptions.load()
         let session = Session(loaded, contextSize: min(ctx, loaded.model.contextLength))
-        let options = GenerationOptions(
+        var options = GenerationOptions(
             maxTokens: maxTokens, stop: stop, ignoreEOS: ignoreEOS, logprobs: logprobs,
             sampling: SamplingParameters(
                 temperature: temperature, topK: topK, topP: topP, minP: minP,
                 repetitionPenalty: repeatPenalty, frequencyPenalty: frequencyPenalty,
                 presencePenalty: presencePenalty, penaltyLastN: repeatLastN, seed: seed))
+        let (format, grammar) = try responseFormat()
+        if let grammar { options.constraint = ConstraintTables(loaded.tokenizer).constraint(grammar) }
         if !json { emit(prompt) }
         let started = Date()
         var firstText: Date?
@@ -52,7 +57,7 @@ struct Generate: ParsableCommand {
         try trace.record(generation: result, prompt: prompt, model: modelOptions.model, tokenizer: loaded.tokenizer,
                          parameters: GenerationParameters(temperature: Double(temperature), topP: Double(topP), topK: topK,
                                                           minP: Double(minP), seed: seed, maxTokens: maxTokens, stop: stop,
-                                                          logprobs: logprobs > 0, topLogprobs: logprobs),
+                                                          logprobs: logprobs > 0, topLogprobs: logprobs, responseFormat: format),
                          started: started, firstToken: firstText)
         if json {
             let out = GenerateJSON(ids: result.ids, text: result.text,
@@ -65,6 +70,25 @@ struct Generate: ParsableCommand {
             note(String(format: "[%d prompt tokens in %.2f s, %d tokens at %.1f tok/s, finish: %@]",
                         result.promptTokens.count, result.promptSeconds, result.ids.count,
                         result.tokensPerSecond, result.finishReason.rawValue))
+        }
+    }
+}
+
+extension Generate {
+    /// The format asked for, and its grammar (compiled from the file's text, so properties keep
+    /// the order they are written in).
+    func responseFormat() throws -> (ResponseFormat?, JSONGrammar?) {
+        if jsonObject { return (.jsonObject, .anyJSONObject) }
+        guard let schema else { return (nil, nil) }
+        guard let data = FileManager.default.contents(atPath: schema) else {
+            throw ValidationError("cannot read the schema file \(schema)")
+        }
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw ValidationError("\(schema) is not JSON: \(error.localizedDescription)")
+        }
+        do { return (.jsonSchema(name: "schema", schema: value), try JSONGrammar(schemaJSON: String(decoding: data, as: UTF8.self))) } catch {
+            throw ValidationError("\(schema): \(error)")
         }
     }
 }

@@ -86,7 +86,7 @@ final class AdapterTests: XCTestCase {
         XCTAssertEqual(try a.parse(signature, reply: "```json\n{answer: '5',}\n```"), ParsedReply(values: ["answer": 5], repaired: true))
         XCTAssertThrowsError(try a.parse(signature, reply: "{\"result\": 5}")) { XCTAssertEqual("\($0)", "the reply has no key \"answer\"") }
         XCTAssertThrowsError(try a.parse(signature, reply: "{\"answer\": \"many\"}")) {
-            XCTAssertEqual("\($0)", "\"answer\": : expected integer, got string")
+            XCTAssertEqual("\($0)", "\"answer\": expected integer, got string")
         }
     }
 

@@ -14,7 +14,7 @@ extension FieldType {
             // Tolerate a quoted value, or a first word followed by an explanation.
             let unquoted = t.trimmingCharacters(in: CharacterSet(charactersIn: "\"'`*. "))
             let firstWord = String(unquoted.split(whereSeparator: { $0.isWhitespace || $0 == "," }).first ?? "")
-            if let v = scalar(unquoted) ?? scalar(firstWord.trimmingCharacters(in: CharacterSet(charactersIn: ".:;"))) {
+            if let v = scalar(unquoted) ?? scalar(firstWord.trimmingCharacters(in: CharacterSet(charactersIn: "\"'`*.:;"))) {
                 return (v, true)
             }
             throw OutputParseError("expected \(expectation), got \(Self.excerpt(t))", raw: text)
@@ -37,7 +37,7 @@ extension FieldType {
     func checked(_ value: JSONValue, repaired: Bool, raw: String) throws -> (JSONValue, repaired: Bool) {
         let v = SchemaCoercion.coerced(value, to: schema)
         let violations = SchemaValidator(schema: schema).validate(v)
-        if let first = violations.first { throw OutputParseError("\(first)", raw: raw) }
+        if let first = violations.first { throw OutputParseError(first.brief, raw: raw) }
         return (v, repaired || v != value)
     }
 
@@ -81,4 +81,9 @@ extension FieldType {
         let one = s.replacingOccurrences(of: "\n", with: " ")
         return one.isEmpty ? "nothing" : "'" + (one.count > 60 ? one.prefix(57) + "..." : one) + "'"
     }
+}
+
+extension SchemaViolation {
+    /// The message, with the path only when it is below the root.
+    var brief: String { path.isEmpty || path == "/" ? message : "\(path): \(message)" }
 }

@@ -74,6 +74,7 @@ extension Optional: OptionalProbe where Wrapped: Decodable {
 final class ProbeRecorder {
     struct Key { var name: String; var schema: JSONValue; var required: Bool }
     var keys: [Key] = []
+    var optional: Set<String> = []
 }
 
 struct ProbeDecoder: Decoder {
@@ -101,7 +102,12 @@ struct ProbeKeyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func contains(_ key: Key) -> Bool { true }
 
-    func decodeNil(forKey key: Key) throws -> Bool { false }
+    /// Synthesized `init(from:)` asks this only for optional properties (through the standard
+    /// `decodeIfPresent` overloads), so the next value of this key is not required.
+    func decodeNil(forKey key: Key) throws -> Bool {
+        recorder.optional.insert(key.stringValue)
+        return false
+    }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         try value(type, key, required: true)
@@ -113,7 +119,8 @@ struct ProbeKeyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func value<T: Decodable>(_ type: T.Type, _ key: Key, required: Bool) throws -> T {
         let (v, schema) = try CodableSchema.probe(type)
-        recorder.keys.append(.init(name: key.stringValue, schema: schema, required: required))
+        recorder.keys.append(.init(name: key.stringValue, schema: schema,
+                                   required: required && !recorder.optional.contains(key.stringValue)))
         guard let typed = v as? T else {
             throw DecodingError.typeMismatch(T.self, .init(codingPath: codingPath + [key], debugDescription: "cannot probe \(T.self)"))
         }

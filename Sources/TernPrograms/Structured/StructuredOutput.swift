@@ -41,7 +41,7 @@ public enum StructuredOutput {
         let coerced = SchemaCoercion.coerced(value, to: schema)
         if coerced != value { repaired = true; value = coerced }
         if let v = (validator ?? SchemaValidator(schema: schema)).validate(value).first {
-            throw OutputParseError("the value does not match the schema: \(v)", raw: reply)
+            throw OutputParseError("the value does not match the schema: \(v.brief)", raw: reply)
         }
         return (value, repaired)
     }
