@@ -51,6 +51,8 @@ let package = Package(
             "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "topic-classification", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"],
+                          path: "Examples/TopicClassification"),
         .testTarget(name: "TernKernelsTests", dependencies: ["TernKernels", "TernCKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernGGUFTests", dependencies: ["TernGGUF"]),
         .testTarget(name: "TernTokenizersTests", dependencies: ["TernTokenizers", "TernStore"], resources: [.copy("Fixtures")]),
@@ -58,7 +60,7 @@ let package = Package(
         .testTarget(name: "TernEngineTests", dependencies: ["TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernStoreTests", dependencies: ["TernStore"]),
         .testTarget(name: "TernLMTests", dependencies: ["TernLM", "TernStore"]),
-        .testTarget(name: "TernProgramsTests", dependencies: ["TernPrograms", "TernLM"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TernProgramsTests", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernServerTests", dependencies: [
             "TernServer", "TernLM", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

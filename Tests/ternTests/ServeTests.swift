@@ -71,8 +71,8 @@ final class ServeTests: XCTestCase {
         let list = try TernProcess.run(["traces", "list", "--json", "--limit", "100", "--traces", traces])
         XCTAssertEqual(list.status, 0, list.stderr)
         let records = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
-        // One record per call that reached the model: chat, stream, logprobs, n=2, completion.
-        XCTAssertEqual(records.count, 5, list.stdout)
+        // One record per call that reached the model: chat, stream, logprobs, n=2, completion, json_schema.
+        XCTAssertEqual(records.count, 6, list.stdout)
         let prompts = records.compactMap { $0["rendered_prompt"] as? String }
         for s in sent { XCTAssertTrue(prompts.contains { $0.contains(s) }, "\(s) not traced: \(prompts)") }
         // `show` prints the chat prompt exactly as the model saw it: template, special tokens, one BOS.

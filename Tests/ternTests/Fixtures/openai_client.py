@@ -74,6 +74,18 @@ sent.append(prompt)
 check(r.choices[0].text == " 12 + 30 =", f"completion: {r.choices[0].text!r}")
 check(len(r.choices[0].logprobs.tokens) == 8, f"completion logprobs: {r.choices[0].logprobs}")
 
+# Structured output: the local engine enforces the schema by constrained decoding.
+schema = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20},
+          "country": {"type": "string", "enum": ["France", "Japan", "Peru"]}, "population": {"type": "integer", "minimum": 0}},
+          "required": ["city", "country", "population"], "additionalProperties": False}
+r = client.chat.completions.create(model="gemma3-270m", messages=[{"role": "user", "content": "Name a city, as JSON."}],
+                                   max_tokens=60, temperature=1.0, seed=3,
+                                   response_format={"type": "json_schema", "json_schema": {"name": "city", "schema": schema, "strict": True}})
+sent.append("Name a city, as JSON.")
+value = json.loads(r.choices[0].message.content)
+check(sorted(value) == ["city", "country", "population"] and value["country"] in ("France", "Japan", "Peru")
+      and isinstance(value["population"], int) and value["population"] >= 0 and len(value["city"]) <= 20, f"json_schema: {value}")
+
 # Errors: malformed JSON and a bad field are 400s in OpenAI's shape.
 try:
     urllib.request.urlopen(urllib.request.Request(base + "/chat/completions", data=b'{"messages": [',
