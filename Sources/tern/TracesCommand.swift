@@ -5,7 +5,7 @@ import TernLM
 struct Traces: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect the recorded calls: what exactly was sent to each model, and what came back.",
-        subcommands: [List.self, Show.self, Tail.self, Export.self, Stats.self])
+        subcommands: [List.self, Show.self, Tail.self, Export.self, Stats.self, Evals.self])
 
     struct StoreOption: ParsableArguments {
         @Option(name: .customLong("traces"), help: "Trace database (default: <tern home>/traces.sqlite, or TERN_TRACES).") var path: String?
@@ -42,6 +42,23 @@ struct Traces: ParsableCommand {
             guard let c = try store.open().call(id: id) else { throw CLIError("no call with id \(id): see `tern traces list`") }
             if json { print([c].canonicalJSON); return }
             emit(c.renderedPrompt ?? c.messages)
+        }
+    }
+
+    struct Evals: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The recorded evaluations of programs, newest first.")
+        @OptionGroup var store: StoreOption
+        @Option(help: "How many evaluations.") var limit = 20
+        @Flag(help: "Print a JSON array of whole records, each with its per-example rows.") var json = false
+
+        func run() throws {
+            let evals = try store.open().evaluations(limit: max(1, limit))
+            if json { print(evals.canonicalJSON); return }
+            for e in evals {
+                let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: e.startedAt))
+                print(String(format: "%lld\t%@\t%@\t%@\t%.1f%%\t%d examples\t%d calls",
+                             e.id ?? 0, time, e.model, e.name, e.score, e.examples, e.calls))
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TernLM
 import XCTest
 
 /// `tern generate` records its call; `tern traces` shows it back exactly.
@@ -36,5 +37,17 @@ final class TracesCLITests: XCTestCase {
 
         assertOneLineError(try TernProcess.run(["traces", "show", "99"], environment: env), "no call with id 99")
         assertOneLineError(try TernProcess.run(["traces", "list"], environment: ["TERN_TRACES": db + ".missing"]), "no trace database")
+    }
+
+    func testEvaluationsAreListed() throws {
+        let db = temporaryPath("traces.sqlite")
+        let store = try TraceStore(path: db)
+        try store.record(EvaluationRecord(spanID: nil, name: "held-out", model: "gemma3-270m", startedAt: 1_790_000_000,
+                                          score: 45.8, examples: 120, calls: 120, rows: "[{\"index\":0,\"score\":1}]"))
+        let o = try TernProcess.run(["traces", "evals", "--traces", db])
+        XCTAssertEqual(o.status, 0, o.stderr)
+        XCTAssertEqual(o.stdout, "1\t2026-09-21T14:13:20Z\tgemma3-270m\theld-out\t45.8%\t120 examples\t120 calls\n")
+        let json = try TernProcess.run(["traces", "evals", "--json", "--traces", db])
+        XCTAssertTrue(json.stdout.contains("\"rows\":\"[{\\\"index\\\":0,\\\"score\\\":1}]\""), json.stdout)
     }
 }
