@@ -42,6 +42,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "TernPrograms", dependencies: ["TernLM"]),
+        .target(name: "TernSearch", dependencies: ["TernLM"]),
         .target(name: "TernServer", dependencies: [
             "TernLM",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -61,6 +62,7 @@ let package = Package(
         .testTarget(name: "TernStoreTests", dependencies: ["TernStore"]),
         .testTarget(name: "TernLMTests", dependencies: ["TernLM", "TernStore"]),
         .testTarget(name: "TernProgramsTests", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TernSearchTests", dependencies: ["TernSearch", "TernLM"]),
         .testTarget(name: "TernServerTests", dependencies: [
             "TernServer", "TernLM", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -33,6 +33,8 @@ public struct GenerationResult: Sendable {
     public var logprobs: [Double] = []
     public var topLogprobs: [[(id: Int, logprob: Double)]] = []
     public var finishReason = FinishReason.length
+    /// The stop string that ended generation, if one did (finish reason `.stop` without it means EOS).
+    public var stopSequence: String?
     public var promptSeconds: Double = 0
     public var generationSeconds: Double = 0
     public var tokensPerSecond: Double { generationSeconds > 0 ? Double(ids.count) / generationSeconds : 0 }
@@ -61,65 +63,98 @@ public struct Generator {
     public func generate(tokens promptIDs: [Int], options: GenerationOptions,
                          isCancelled: () -> Bool = { false },
                          onText: (String) -> Void = { _ in }) throws -> GenerationResult {
-        let tokenizer = session.tokenizer
+        try prefill(promptIDs)
+        let t0 = Date()
+        var logits = try session.evaluate(promptIDs)
+        let t1 = Date()
+        var sequence = SequenceDecoder(prompt: promptIDs, options: options, tokenizer: session.tokenizer)
+        sequence.result.promptSeconds = t1.timeIntervalSince(t0)
+        while let token = sequence.next(UnsafeBufferPointer(logits), cancelled: isCancelled(), onText: onText) {
+            if session.tokens.count >= session.contextSize { sequence.finish(.length, onText: onText); break }
+            logits = try session.evaluate([token])
+        }
+        sequence.result.generationSeconds = Date().timeIntervalSince(t1)
+        return sequence.result
+    }
+
+    /// Checks the prompt and empties the session for it.
+    func prefill(_ promptIDs: [Int]) throws {
         guard !promptIDs.isEmpty else { throw EngineError.emptyPrompt }
         guard promptIDs.count < session.contextSize else {
             throw EngineError.promptTooLong(tokens: promptIDs.count, context: session.contextSize)
         }
-        var result = GenerationResult()
-        result.promptTokens = promptIDs
         session.reset()
-        let t0 = Date()
-        var logits = try session.evaluate(promptIDs)
-        let t1 = Date()
-        result.promptSeconds = t1.timeIntervalSince(t0)
+    }
+}
 
-        var chain = options.sampling.makeChain()
-        var decoder = StreamingDecoder(tokenizer: tokenizer, renderSpecial: false)
-        var stops = StopMatcher(options.stop)
-        var history = promptIDs
-        var constraint = options.constraint
-        var masked: [Float] = []
-        var stoppedByString = false
-        while result.ids.count < options.maxTokens {
-            if isCancelled() { result.finishReason = .cancelled; break }
-            let raw = UnsafeBufferPointer(logits)
-            var token = chain.sample(raw, history: history[...])
-            if let c = constraint, !c.allows(token) {
-                // Sampling again from the masked logits only when the first pick is refused is
-                // exact: it is rejection sampling from the masked distribution.
-                masked = Array(raw)
-                masked.withUnsafeMutableBufferPointer { c.mask($0) }
-                token = masked.withUnsafeBufferPointer { chain.sample($0, history: history[...]) }
-                guard c.allows(token) else { result.finishReason = .stop; break }  // nothing is allowed
-            }
-            if (!options.ignoreEOS || constraint != nil) && tokenizer.isEndOfGeneration(token) {
-                result.finishReason = .stop
-                break
-            }
-            if options.logprobs > 0 {
-                result.topLogprobs.append(topLogprobs(raw, k: options.logprobs))
-                result.logprobs.append(logprob(raw, of: token))
-            }
-            result.ids.append(token)
-            history.append(token)
-            constraint?.accept(token)
-            let (text, stopped) = stops.push(decoder.push(token))
-            result.text += text
-            onText(text)
-            if stopped { result.finishReason = .stop; stoppedByString = true; break }
-            if constraint?.mustEnd == true { result.finishReason = .stop; break }
-            if result.ids.count == options.maxTokens { break }
-            if session.tokens.count >= session.contextSize { break }
-            logits = try session.evaluate([token])
+/// One sequence's sampling state: samplers, constraint, stop strings, streaming decoder and the
+/// result so far. `Generator` drives one; `ForkedGenerator` drives several that share a prompt.
+struct SequenceDecoder {
+    let options: GenerationOptions
+    let tokenizer: any Tokenizer
+    var result = GenerationResult()
+    private var chain: SamplerChain
+    private var decoder: StreamingDecoder
+    private var stops: StopMatcher
+    private var history: [Int]
+    private var constraint: (any TokenConstraint)?
+    private var masked: [Float] = []
+    private(set) var finished = false
+
+    init(prompt: [Int], options: GenerationOptions, tokenizer: any Tokenizer) {
+        self.options = options
+        self.tokenizer = tokenizer
+        result.promptTokens = prompt
+        chain = options.sampling.makeChain()
+        decoder = StreamingDecoder(tokenizer: tokenizer, renderSpecial: false)
+        stops = StopMatcher(options.stop)
+        history = prompt
+        constraint = options.constraint
+        if options.maxTokens <= 0 { finished = true }
+    }
+
+    /// Picks the next token from `logits` and returns it, or nil when the sequence has ended
+    /// (EOS, a stop string, a completed constrained value, the token limit, cancellation).
+    mutating func next(_ logits: UnsafeBufferPointer<Float>, cancelled: Bool, onText: (String) -> Void) -> Int? {
+        guard !finished else { return nil }
+        if cancelled { finish(.cancelled, onText: onText); return nil }
+        var token = chain.sample(logits, history: history[...])
+        if let c = constraint, !c.allows(token) {
+            // Sampling again from the masked logits only when the first pick is refused is
+            // exact: it is rejection sampling from the masked distribution.
+            masked = Array(logits)
+            masked.withUnsafeMutableBufferPointer { c.mask($0) }
+            token = masked.withUnsafeBufferPointer { chain.sample($0, history: history[...]) }
+            guard c.allows(token) else { finish(.stop, onText: onText); return nil }  // nothing is allowed
         }
-        if !stoppedByString {  // text held back as a possible stop string is output after all
-            let tail = stops.flush(decoder.flush())
-            result.text += tail
-            onText(tail)
+        if (!options.ignoreEOS || constraint != nil) && tokenizer.isEndOfGeneration(token) {
+            finish(.stop, onText: onText)
+            return nil
         }
-        result.generationSeconds = Date().timeIntervalSince(t1)
-        return result
+        if options.logprobs > 0 {
+            result.topLogprobs.append(topLogprobs(logits, k: options.logprobs))
+            result.logprobs.append(logprob(logits, of: token))
+        }
+        result.ids.append(token)
+        history.append(token)
+        constraint?.accept(token)
+        let (text, stopped) = stops.push(decoder.push(token))
+        result.text += text
+        onText(text)
+        if let stopped { result.finishReason = .stop; result.stopSequence = stopped; finished = true; return nil }
+        if constraint?.mustEnd == true { finish(.stop, onText: onText); return nil }
+        if result.ids.count >= options.maxTokens { finish(.length, onText: onText); return nil }
+        return token
+    }
+
+    /// Ends the sequence; text held back as a possible stop string is output after all.
+    mutating func finish(_ reason: FinishReason, onText: (String) -> Void) {
+        guard !finished else { return }
+        finished = true
+        result.finishReason = reason
+        let tail = stops.flush(decoder.flush())
+        result.text += tail
+        onText(tail)
     }
 }
 
@@ -130,14 +165,14 @@ struct StopMatcher {
 
     init(_ stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
 
-    /// Returns the text that is now safe to emit, and whether a stop string was found.
-    mutating func push(_ text: String) -> (String, Bool) {
+    /// Returns the text that is now safe to emit, and the stop string found, if any.
+    mutating func push(_ text: String) -> (String, String?) {
         pending += text
-        guard !stops.isEmpty else { defer { pending = "" }; return (pending, false) }
-        if let cut = stops.compactMap({ pending.range(of: $0)?.lowerBound }).min() {
+        guard !stops.isEmpty else { defer { pending = "" }; return (pending, nil) }
+        if let (cut, stop) = stops.compactMap({ s in pending.range(of: s).map { ($0.lowerBound, s) } }).min(by: { $0.0 < $1.0 }) {
             let out = String(pending[..<cut])
             pending = ""
-            return (out, true)
+            return (out, stop)
         }
         // Keep the longest suffix that is a proper prefix of some stop string.
         var keep = 0
@@ -149,12 +184,12 @@ struct StopMatcher {
         }
         let out = String(pending.dropLast(keep))
         pending = String(pending.suffix(keep))
-        return (out, false)
+        return (out, nil)
     }
 
     mutating func flush(_ text: String) -> String {
         let (out, stopped) = push(text)
         defer { pending = "" }
-        return stopped ? out : out + pending
+        return stopped != nil ? out : out + pending
     }
 }

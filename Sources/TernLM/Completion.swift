@@ -36,12 +36,17 @@ public struct Choice: Sendable, Hashable, Codable {
     public var tokenIDs: [Int]?
     public var logprobs: [TokenLogprob]?
     public var finishReason: FinishReason
+    /// The stop string that ended this choice, when one did (vLLM's `stop_reason`); a `.stop`
+    /// without it ended at end-of-sequence. Backends that do not say leave it nil.
+    public var stopSequence: String?
 
-    public init(text: String, tokenIDs: [Int]? = nil, logprobs: [TokenLogprob]? = nil, finishReason: FinishReason) {
+    public init(text: String, tokenIDs: [Int]? = nil, logprobs: [TokenLogprob]? = nil, finishReason: FinishReason,
+                stopSequence: String? = nil) {
         self.text = text
         self.tokenIDs = tokenIDs
         self.logprobs = logprobs
         self.finishReason = finishReason
+        self.stopSequence = stopSequence
     }
 }
 

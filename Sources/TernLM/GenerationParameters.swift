@@ -17,6 +17,8 @@ public struct GenerationParameters: Sendable, Hashable, Codable {
     public var logprobs: Bool
     public var topLogprobs: Int
     public var responseFormat: ResponseFormat?
+    /// The engine's further samplers (llama.cpp's request fields); nil leaves each off.
+    public var samplers: SamplerSettings?
 
     public init(temperature: Double? = nil, topP: Double? = nil, topK: Int? = nil, minP: Double? = nil,
                 seed: UInt64? = nil, maxTokens: Int? = nil, stop: [String] = [], n: Int = 1,
@@ -43,4 +45,37 @@ public enum ResponseFormat: Sendable, Hashable, Codable {
     case jsonObject
     /// A JSON schema the answer must validate against, with its name.
     case jsonSchema(name: String, schema: JSONValue)
+}
+
+/// Samplers beyond the OpenAI API's, as llama.cpp's server names them in requests
+/// (`typical_p`, `dynatemp_range`, `mirostat`, `xtc_probability`, `dry_multiplier`, …); nil is off.
+public struct SamplerSettings: Sendable, Hashable, Codable {
+    public var adaptiveTemperature: Bool?
+    public var dynamicTemperatureRange: Double?
+    public var dynamicTemperatureExponent: Double?
+    public var typicalP: Double?
+    public var topNSigma: Double?
+    public var xtcProbability: Double?
+    public var xtcThreshold: Double?
+    public var dryMultiplier: Double?
+    public var dryBase: Double?
+    public var dryAllowedLength: Int?
+    public var dryPenaltyLastN: Int?
+    public var mirostat: Int?
+    public var mirostatTau: Double?
+    public var mirostatEta: Double?
+    public var repeatPenalty: Double?
+    public var presencePenalty: Double?
+    public var frequencyPenalty: Double?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case adaptiveTemperature = "adaptive_temperature", dynamicTemperatureRange = "dynatemp_range"
+        case dynamicTemperatureExponent = "dynatemp_exponent", typicalP = "typical_p", topNSigma = "top_n_sigma"
+        case xtcProbability = "xtc_probability", xtcThreshold = "xtc_threshold", dryMultiplier = "dry_multiplier"
+        case dryBase = "dry_base", dryAllowedLength = "dry_allowed_length", dryPenaltyLastN = "dry_penalty_last_n"
+        case mirostat, mirostatTau = "mirostat_tau", mirostatEta = "mirostat_eta", repeatPenalty = "repeat_penalty"
+        case presencePenalty = "presence_penalty", frequencyPenalty = "frequency_penalty"
+    }
 }

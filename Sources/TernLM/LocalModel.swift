@@ -26,6 +26,11 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
     private let session: Session
     private let queue = DispatchQueue(label: "tern.local-model", qos: .userInitiated)
     private let waiting = LockedCounter()
+    private let prefilled = LockedCounter()
+
+    /// Prompt tokens evaluated by generation requests so far: a request with `n` choices counts its
+    /// prompt once (the choices fork from it).
+    public var prefilledTokens: Int { prefilled.value }
 
     /// `template` defaults to the file's own (`tokenizer.chat_template`, rendered as Jinja), else
     /// the built-in Gemma format; a stored template that does not parse is an error here.
@@ -189,15 +194,20 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
         var firstToken: Date?
         var choices: [Choice] = []
         var generated = 0
-        for i in 0..<p.n {
-            var options = GenerationOptions(maxTokens: p.maxTokens ?? defaultMaxTokens, stop: p.stop,
-                                            logprobs: p.logprobs ? max(1, p.topLogprobs) : 0)
-            options.sampling = sampling(p, choice: i)
-            if let grammar { options.constraint = constraintTables.constraint(grammar) }
-            let result = try Generator(session: session).generate(tokens: ids, options: options, isCancelled: { cancel.isSet }) { text in
-                if firstToken == nil { firstToken = Date() }
-                if !text.isEmpty { onChunk(.text(choice: i, text, logprobs: [])) }
-            }
+        let options: [GenerationOptions] = (0..<p.n).map { i in
+            var o = GenerationOptions(maxTokens: p.maxTokens ?? defaultMaxTokens, stop: p.stop,
+                                      logprobs: p.logprobs ? max(1, p.topLogprobs) : 0)
+            o.sampling = sampling(p, choice: i)
+            if let grammar { o.constraint = constraintTables.constraint(grammar) }
+            return o
+        }
+        // Several choices fork from one evaluation of the prompt and decode as a batch.
+        prefilled.add(ids.count)
+        let results = try ForkedGenerator(session: session).generate(tokens: ids, options: options, isCancelled: { cancel.isSet }) { i, text in
+            if firstToken == nil { firstToken = Date() }
+            if !text.isEmpty { onChunk(.text(choice: i, text, logprobs: [])) }
+        }
+        for result in results {
             generated += result.ids.count
             var logprobs: [TokenLogprob]?
             if p.logprobs {
@@ -209,8 +219,8 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
                 }
             }
             let finish: FinishReason = result.finishReason == .cancelled ? .cancelled : result.finishReason == .stop ? .stop : .length
-            choices.append(Choice(text: result.text, tokenIDs: result.ids, logprobs: logprobs, finishReason: finish))
-            if cancel.isSet { break }
+            choices.append(Choice(text: result.text, tokenIDs: result.ids, logprobs: logprobs, finishReason: finish,
+                                  stopSequence: result.stopSequence))
         }
         let now = Date()
         return Completion(model: name, choices: choices,
@@ -232,6 +242,7 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
         if let v = p.topK { s.topK = v }
         if let v = p.minP { s.minP = Float(v) }
         if let seed = p.seed { s.seed = seed &+ UInt64(choice) }
+        if let x = p.samplers { x.apply(to: &s, tokenizer: loaded.tokenizer) }
         return s
     }
 }
@@ -246,7 +257,9 @@ final class CancelFlag: @unchecked Sendable {  // guarded by `lock`
 
 final class LockedCounter: @unchecked Sendable {  // guarded by `lock`
     private let lock = NSLock()
-    private var value = 0
-    @discardableResult func increment() -> Int { lock.withLock { value += 1; return value } }
-    func decrement() { lock.withLock { value -= 1 } }
+    private var count = 0
+    @discardableResult func increment() -> Int { add(1) }
+    func decrement() { add(-1) }
+    @discardableResult func add(_ n: Int) -> Int { lock.withLock { count += n; return count } }
+    var value: Int { lock.withLock { count } }
 }

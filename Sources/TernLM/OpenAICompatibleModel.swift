@@ -213,7 +213,8 @@ public struct OpenAICompatibleModel: LanguageModel {
             choices: choices.map { c in
                 let text = c["message"]?["content"]?.string ?? c["text"]?.string ?? ""
                 let finish: FinishReason = c["finish_reason"]?.string == "length" ? .length : .stop
-                return Choice(text: text, logprobs: Self.logprobs(c["logprobs"]), finishReason: finish)
+                return Choice(text: text, logprobs: Self.logprobs(c["logprobs"]), finishReason: finish,
+                              stopSequence: c["stop_reason"]?.string)
             },
             usage: Usage(promptTokens: Int(usage?["prompt_tokens"]?.number ?? 0), completionTokens: Int(usage?["completion_tokens"]?.number ?? 0)),
             latency: Latency(seconds: Date().timeIntervalSince(started), timeToFirstToken: nil),

@@ -31,20 +31,30 @@ public final class ScriptedModel: LanguageModel, @unchecked Sendable {  // state
     /// Queues more replies.
     public func enqueue(_ more: [String]) { lock.withLock { replies += more } }
 
+    /// Each of the request's `n` choices takes the next reply (or asks the rule again).
     public func complete(_ request: CompletionRequest) async throws -> Completion {
         try Task.checkCancellation()
-        let text: String = try lock.withLock {
+        let texts: [String] = try lock.withLock {
             seen.append(request)
-            if !replies.isEmpty { return replies.removeFirst() }
-            if let rule, let t = rule(request) { return t }
-            throw LMError.invalidRequest("ScriptedModel '\(name)' has no reply left for request \(seen.count)")
+            return try (0..<max(1, request.parameters.n)).map { _ in
+                if !replies.isEmpty { return replies.removeFirst() }
+                if let rule, let t = rule(request) { return t }
+                throw LMError.invalidRequest("ScriptedModel '\(name)' has no reply left for request \(seen.count)")
+            }
         }
         let promptText = request.prompt.messages.map { "\($0.role.rawValue): \($0.content)" }.joined(separator: "\n")
-        let choices = (0..<max(1, request.parameters.n)).map { _ in Choice(text: text, finishReason: .stop) }
+        let choices = texts.map { Self.choice($0, stops: request.parameters.stop) }
         return Completion(model: name, choices: choices,
                           usage: Usage(promptTokens: promptText.split(separator: " ").count,
-                                       completionTokens: text.split(separator: " ").count),
+                                       completionTokens: choices.reduce(0) { $0 + $1.text.split(separator: " ").count }),
                           latency: Latency(seconds: 0, timeToFirstToken: 0), renderedPrompt: promptText)
+    }
+
+    /// Stop strings apply as a real backend applies them: the reply ends before the first one.
+    static func choice(_ text: String, stops: [String]) -> Choice {
+        let hits = stops.filter { !$0.isEmpty }.compactMap { s in text.range(of: s).map { (at: $0.lowerBound, stop: s) } }
+        guard let first = hits.min(by: { $0.at < $1.at }) else { return Choice(text: text, finishReason: .stop) }
+        return Choice(text: String(text[..<first.at]), finishReason: .stop, stopSequence: first.stop)
     }
 
     public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, Error> {

@@ -46,6 +46,33 @@ struct StreamOptionsField: Decodable { let include_usage: Bool? }
 /// The fields /v1/chat/completions and /v1/completions share.
 struct SamplingFields: Decodable {
     let model: String?
+    /// llama.cpp's further sampler fields (`typical_p`, `mirostat`, `dry_multiplier`, …), read from
+    /// the same top-level object.
+    let samplers: SamplerSettings
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
+        top_p = try c.decodeIfPresent(Double.self, forKey: .top_p)
+        top_k = try c.decodeIfPresent(Int.self, forKey: .top_k)
+        min_p = try c.decodeIfPresent(Double.self, forKey: .min_p)
+        seed = try c.decodeIfPresent(Int64.self, forKey: .seed)
+        max_tokens = try c.decodeIfPresent(Int.self, forKey: .max_tokens)
+        max_completion_tokens = try c.decodeIfPresent(Int.self, forKey: .max_completion_tokens)
+        stop = try c.decodeIfPresent(StringOrList.self, forKey: .stop)
+        n = try c.decodeIfPresent(Int.self, forKey: .n)
+        stream = try c.decodeIfPresent(Bool.self, forKey: .stream)
+        stream_options = try c.decodeIfPresent(StreamOptionsField.self, forKey: .stream_options)
+        response_format = try c.decodeIfPresent(ResponseFormatField.self, forKey: .response_format)
+        samplers = try SamplerSettings(from: decoder)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, temperature, top_p, top_k, min_p, seed, max_tokens, max_completion_tokens, stop, n, stream
+        case stream_options, response_format
+    }
+
     let temperature: Double?
     let top_p: Double?
     let top_k: Int?
@@ -82,9 +109,14 @@ struct SamplingFields: Decodable {
             format = .jsonSchema(name: response_format?.json_schema?.name ?? "response", schema: s)
         case let other?: throw APIError.badField("response_format.type", "unknown type '\(other)'")
         }
-        return GenerationParameters(temperature: temperature, topP: top_p, topK: top_k, minP: min_p,
-                                    seed: seed.map { UInt64(bitPattern: $0) }, maxTokens: maxTokens, stop: stops, n: n,
-                                    logprobs: logprobs, topLogprobs: topLogprobs, responseFormat: format)
+        if let m = samplers.mirostat, ![0, 2].contains(m) { throw APIError.badField("mirostat", "must be 0 or 2 (v2), got \(m)") }
+        if let p = samplers.typicalP, !(p > 0 && p <= 1) { throw APIError.badField("typical_p", "must be in (0, 1], got \(p)") }
+        if let p = samplers.xtcProbability, !(0...1).contains(p) { throw APIError.badField("xtc_probability", "must be between 0 and 1, got \(p)") }
+        var parameters = GenerationParameters(temperature: temperature, topP: top_p, topK: top_k, minP: min_p,
+                                              seed: seed.map { UInt64(bitPattern: $0) }, maxTokens: maxTokens, stop: stops, n: n,
+                                              logprobs: logprobs, topLogprobs: topLogprobs, responseFormat: format)
+        parameters.samplers = samplers == SamplerSettings() ? nil : samplers
+        return parameters
     }
 }
 

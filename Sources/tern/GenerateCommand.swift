@@ -26,6 +26,7 @@ struct Generate: ParsableCommand {
     @Flag(help: "Print one JSON object with ids, text and top_logprobs.") var json = false
     @Option(help: "Constrain the output to JSON valid against the schema in this file.") var schema: String?
     @Flag(name: .customLong("json-object"), help: "Constrain the output to a JSON object.") var jsonObject = false
+    @OptionGroup var samplers: SamplerOptions
     @OptionGroup var trace: TraceOptions
     @Argument(help: "The prompt.") var prompt: String
 
@@ -45,6 +46,7 @@ struct Generate: ParsableCommand {
                 temperature: temperature, topK: topK, topP: topP, minP: minP,
                 repetitionPenalty: repeatPenalty, frequencyPenalty: frequencyPenalty,
                 presencePenalty: presencePenalty, penaltyLastN: repeatLastN, seed: seed))
+        samplers.settings.apply(to: &options.sampling, tokenizer: loaded.tokenizer)
         let (format, grammar) = try responseFormat()
         if let grammar { options.constraint = ConstraintTables(loaded.tokenizer).constraint(grammar) }
         if !json { emit(prompt) }

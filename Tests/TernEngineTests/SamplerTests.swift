@@ -99,7 +99,7 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(m.push("/").0, "")
         let (text, stopped) = m.push("s> more")
         XCTAssertEqual(text, "")
-        XCTAssertTrue(stopped)
+        XCTAssertEqual(stopped, "</s>")
         var n = StopMatcher(["END"])
         XCTAssertEqual(n.push("EN").0, "")
         XCTAssertEqual(n.flush("d"), "ENd")

@@ -49,6 +49,17 @@ final class LocalModelTests: XCTestCase {
         for (a, b) in zip(s.tokens, generated) { XCTAssertEqual(a.logprob, b.logprob, accuracy: 1e-6) }
     }
 
+    func testChoicesForkFromOnePrefill() async throws {
+        let m = try model()
+        let before = m.prefilledTokens
+        let c = try await m.complete(CompletionRequest(.text("Once upon a time"),
+            parameters: GenerationParameters(temperature: 1.2, seed: 5, maxTokens: 6, n: 4)))
+        XCTAssertEqual(c.choices.count, 4)
+        XCTAssertEqual(m.prefilledTokens - before, c.usage.promptTokens, "the prompt is evaluated once for 4 choices")
+        XCTAssertGreaterThan(Set(c.choices.map(\.text)).count, 1)
+        XCTAssertEqual(c.usage.completionTokens, c.choices.reduce(0) { $0 + ($1.tokenIDs?.count ?? 0) })
+    }
+
     func testStreamConcatenatesToTheCompletion() async throws {
         let m = try model()
         let request = CompletionRequest(.chat([.user("Name three colors.")]), parameters: GenerationParameters(temperature: 0, maxTokens: 12))

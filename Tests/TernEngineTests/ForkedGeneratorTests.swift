@@ -1,0 +1,52 @@
+import Foundation
+import XCTest
+@testable import TernEngine
+
+/// Several continuations forked from one evaluation of the prompt, on the real model.
+final class ForkedGeneratorTests: XCTestCase {
+    /// llama.cpp's greedy continuation of the reference prompt (shared/reference greedy.jsonl);
+    /// every step leads by ≥ 0.9 nats, so batched decoding must pick the same tokens.
+    let prompt = "Question: What is 12 + 30?\nAnswer:"
+    let llamaGreedy = [236743, 236770, 236778, 900, 236743, 236800, 236771, 578]
+
+    func testEveryGreedyForkMatchesLlamaCpp() throws {
+        let loaded = try DefaultModel.load()
+        let session = Session(loaded, contextSize: 256)
+        let ids = loaded.tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
+        let results = try ForkedGenerator(session: session).generate(
+            tokens: ids, options: (0..<3).map { _ in GenerationOptions(maxTokens: 8, sampling: .greedy) })
+        XCTAssertEqual(results.map(\.ids), [llamaGreedy, llamaGreedy, llamaGreedy])
+        XCTAssertEqual(results.map(\.finishReason), [.length, .length, .length])
+    }
+
+    func testSeededForksDifferAndReproduceSingleSequenceSamplingStreams() throws {
+        let loaded = try DefaultModel.load()
+        let session = Session(loaded, contextSize: 256)
+        let ids = loaded.tokenizer.encode("Once upon a time", addSpecial: true, parseSpecial: true)
+        func options(_ seed: UInt64, stop: [String] = []) -> GenerationOptions {
+            GenerationOptions(maxTokens: 12, stop: stop, sampling: SamplingParameters(temperature: 1.5, topK: 0, topP: 1, minP: 0, seed: seed))
+        }
+        let forked = try ForkedGenerator(session: session).generate(tokens: ids, options: [options(1), options(2), options(3)])
+        XCTAssertEqual(Set(forked.map(\.ids)).count, 3, "different seeds give different continuations")
+        let again = try ForkedGenerator(session: session).generate(tokens: ids, options: [options(1), options(2), options(3)])
+        XCTAssertEqual(again.map(\.ids), forked.map(\.ids), "same seeds, same continuations")
+        // Each fork's first token comes from the prompt's own logits, as a single sequence's does.
+        let single = try Generator(session: session).generate(tokens: ids, options: options(2))
+        XCTAssertEqual(single.ids.first, forked[1].ids.first)
+    }
+
+    func testForksStopOnTheirOwn() throws {
+        let loaded = try DefaultModel.load()
+        let session = Session(loaded, contextSize: 256)
+        let ids = loaded.tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
+        // llama.cpp's greedy text is " 12 + 30 =": one fork stops at "+", the other runs to its limit.
+        let results = try ForkedGenerator(session: session).generate(tokens: ids, options: [
+            GenerationOptions(maxTokens: 8, stop: ["+"], sampling: .greedy),
+            GenerationOptions(maxTokens: 5, sampling: .greedy),
+        ])
+        XCTAssertEqual(results[0].text, " 12 ")
+        XCTAssertEqual(results[0].finishReason, .stop)
+        XCTAssertEqual(results[1].ids, Array(llamaGreedy.prefix(5)))
+        XCTAssertEqual(results[1].finishReason, .length)
+    }
+}
