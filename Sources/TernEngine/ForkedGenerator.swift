@@ -21,12 +21,15 @@ public struct ForkedGenerator {
         if options.count == 1 {  // one sequence decodes on the session itself
             return [try Generator(session: session).generate(tokens: promptIDs, options: options[0], isCancelled: isCancelled) { onText(0, $0) }]
         }
-        try Generator(session: session).prefill(promptIDs)
         let t0 = Date()
-        let promptLogits = try session.evaluate(promptIDs)
+        let reused = try Generator(session: session).prefill(promptIDs)
+        let promptLogits = try session.evaluate(Array(promptIDs[reused...]))
         let t1 = Date()
         var sequences = options.map { SequenceDecoder(prompt: promptIDs, options: $0, tokenizer: session.tokenizer) }
-        for i in sequences.indices { sequences[i].result.promptSeconds = t1.timeIntervalSince(t0) }
+        for i in sequences.indices {
+            sequences[i].result.promptSeconds = t1.timeIntervalSince(t0)
+            sequences[i].result.reusedPromptTokens = reused
+        }
         // Every sequence draws its first token from the prompt's logits.
         var next = [Int](repeating: 0, count: sequences.count)
         var live = [Bool](repeating: false, count: sequences.count)

@@ -27,6 +27,8 @@ public enum FinishReason: String, Sendable { case stop, length, cancelled }
 
 public struct GenerationResult: Sendable {
     public var promptTokens: [Int] = []
+    /// Leading prompt tokens whose keys and values were still cached from the previous request.
+    public var reusedPromptTokens = 0
     public var ids: [Int] = []
     public var text = ""
     /// With `logprobs` > 0: each generated token's log-probability, and the most likely ones.
@@ -63,12 +65,13 @@ public struct Generator {
     public func generate(tokens promptIDs: [Int], options: GenerationOptions,
                          isCancelled: () -> Bool = { false },
                          onText: (String) -> Void = { _ in }) throws -> GenerationResult {
-        try prefill(promptIDs)
         let t0 = Date()
-        var logits = try session.evaluate(promptIDs)
+        let reused = try prefill(promptIDs)
+        var logits = try session.evaluate(Array(promptIDs[reused...]))
         let t1 = Date()
         var sequence = SequenceDecoder(prompt: promptIDs, options: options, tokenizer: session.tokenizer)
         sequence.result.promptSeconds = t1.timeIntervalSince(t0)
+        sequence.result.reusedPromptTokens = reused
         while let token = sequence.next(UnsafeBufferPointer(logits), cancelled: isCancelled(), onText: onText) {
             if session.tokens.count >= session.contextSize { sequence.finish(.length, onText: onText); break }
             logits = try session.evaluate([token])
@@ -77,13 +80,14 @@ public struct Generator {
         return sequence.result
     }
 
-    /// Checks the prompt and empties the session for it.
-    func prefill(_ promptIDs: [Int]) throws {
+    /// Checks the prompt and rewinds the session to the part of it already evaluated; returns
+    /// how many prompt tokens need no evaluation.
+    func prefill(_ promptIDs: [Int]) throws -> Int {
         guard !promptIDs.isEmpty else { throw EngineError.emptyPrompt }
         guard promptIDs.count < session.contextSize else {
             throw EngineError.promptTooLong(tokens: promptIDs.count, context: session.contextSize)
         }
-        session.reset()
+        return session.rewind(toSharedPrefixOf: promptIDs)
     }
 }
 

@@ -41,6 +41,20 @@ public final class Session {
         state.cache.count = 0
     }
 
+    /// Keeps the cached keys and values of the longest prefix `prompt` shares with the tokens
+    /// already evaluated (leaving at least its last token to evaluate, for its logits), forgets the
+    /// rest, and returns how many tokens were kept: a prompt that extends the previous one (a chat's
+    /// next turn, a search's next step) costs only its new tokens, as llama.cpp's prompt cache does.
+    @discardableResult
+    public func rewind(toSharedPrefixOf prompt: [Int]) -> Int {
+        var n = 0
+        let limit = min(tokens.count, prompt.count - 1)
+        while n < limit && tokens[n] == prompt[n] { n += 1 }
+        tokens.removeSubrange(n...)
+        state.cache.count = n
+        return n
+    }
+
     /// Appends `newTokens` to the sequence and returns the logits that follow the last of them.
     @discardableResult
     public func evaluate(_ newTokens: [Int]) throws -> UnsafeMutableBufferPointer<Float> {

@@ -29,7 +29,8 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
     private let prefilled = LockedCounter()
 
     /// Prompt tokens evaluated by generation requests so far: a request with `n` choices counts its
-    /// prompt once (the choices fork from it).
+    /// prompt once (the choices fork from it), and a prompt's start still cached from the previous
+    /// request is not evaluated again.
     public var prefilledTokens: Int { prefilled.value }
 
     /// `template` defaults to the file's own (`tokenizer.chat_template`, rendered as Jinja), else
@@ -202,11 +203,11 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
             return o
         }
         // Several choices fork from one evaluation of the prompt and decode as a batch.
-        prefilled.add(ids.count)
         let results = try ForkedGenerator(session: session).generate(tokens: ids, options: options, isCancelled: { cancel.isSet }) { i, text in
             if firstToken == nil { firstToken = Date() }
             if !text.isEmpty { onChunk(.text(choice: i, text, logprobs: [])) }
         }
+        prefilled.add(ids.count - (results.first?.reusedPromptTokens ?? 0))
         for result in results {
             generated += result.ids.count
             var logprobs: [TokenLogprob]?

@@ -49,4 +49,26 @@ final class ForkedGeneratorTests: XCTestCase {
         XCTAssertEqual(results[1].ids, Array(llamaGreedy.prefix(5)))
         XCTAssertEqual(results[1].finishReason, .length)
     }
+
+    func testACachedPromptPrefixGivesTheSameTokensAsAFreshSession() throws {
+        let loaded = try DefaultModel.load()
+        let shared = Session(loaded, contextSize: 256)
+        let tokenizer = loaded.tokenizer
+        let first = tokenizer.encode("The history of the city begins", addSpecial: true, parseSpecial: true)
+        let second = tokenizer.encode("The history of the city begins with a small port", addSpecial: true, parseSpecial: true)
+        XCTAssertEqual(Array(second.prefix(first.count)), first)
+        let earlier = try Generator(session: shared).generate(tokens: first, options: GenerationOptions(maxTokens: 4, sampling: .greedy))
+        let cached = try Generator(session: shared).generate(tokens: second, options: GenerationOptions(maxTokens: 12, sampling: .greedy))
+        let fresh = try Generator(session: Session(loaded, contextSize: 256))
+            .generate(tokens: second, options: GenerationOptions(maxTokens: 12, sampling: .greedy))
+        // Everything the session holds that the new prompt starts with is reused: the first prompt,
+        // and its generated tokens as far as they agree with the new prompt.
+        let held = first + earlier.ids
+        var common = 0
+        while common < min(held.count, second.count - 1) && held[common] == second[common] { common += 1 }
+        XCTAssertGreaterThanOrEqual(common, first.count)
+        XCTAssertEqual(cached.reusedPromptTokens, common)
+        XCTAssertEqual(fresh.reusedPromptTokens, 0)
+        XCTAssertEqual(cached.ids, fresh.ids)
+    }
 }
