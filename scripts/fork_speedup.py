@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Forked sampling against naive repetition, through `tern serve` and the `openai` package: N
 samples of one prompt as one request with n=N (the engine evaluates the prompt once and decodes
-the N continuations as a batch) versus N requests with n=1 (N prompt evaluations, one sequence at
-a time). Prints wall time, and the server's prompt tokens evaluated (from /metrics).
+the N continuations as a batch) versus N requests with n=1 (one sequence at a time; since the prompt cache, each
+repeat re-evaluates only the prompt's last token). Prints wall time and the usage the server reports.
 
     .build/release/tern serve --port 8093 --no-trace &
     python3 scripts/fork_speedup.py http://127.0.0.1:8093/v1 [N=8] [max_tokens=64]
@@ -34,4 +34,4 @@ def run(kind):
 run("forked")  # warm up
 for kind in ("naive", "forked", "naive", "forked"):
     seconds, (p, c) = run(kind)
-    print(f"{kind:7s} n={n}: {seconds:6.2f} s, prompt tokens evaluated {p}, generated {c}, {c / seconds:6.1f} tok/s")
+    print(f"{kind:7s} n={n}: {seconds:6.2f} s, usage prompt tokens {p}, generated {c}, {c / seconds:6.1f} tok/s")
