@@ -126,8 +126,11 @@ struct SequenceDecoder {
         if let c = constraint, !c.allows(token) {
             // Sampling again from the masked logits only when the first pick is refused is
             // exact: it is rejection sampling from the masked distribution.
-            masked = Array(logits)
-            masked.withUnsafeMutableBufferPointer { c.mask($0) }
+            if masked.count != logits.count { masked = [Float](repeating: 0, count: logits.count) }
+            masked.withUnsafeMutableBufferPointer { m in
+                _ = m.initialize(from: logits)
+                c.mask(m)
+            }
             token = masked.withUnsafeBufferPointer { chain.sample($0, history: history[...]) }
             guard c.allows(token) else { finish(.stop, onText: onText); return nil }  // nothing is allowed
         }

@@ -42,17 +42,7 @@ public struct AdaptiveTemperatureSampler: Sampler {
 
     /// Shannon entropy (nats) of the softmax of the live candidates, −Σ p ln(p + 1e-9).
     public static func entropy(_ c: Candidates) -> Float {
-        guard c.count > 0 else { return 0 }
-        var m = -Float.infinity
-        for i in 0..<c.count { m = max(m, c.logits[i]) }
-        var z = 0.0
-        for i in 0..<c.count { z += exp(Double(c.logits[i] - m)) }
-        var h = 0.0
-        for i in 0..<c.count {
-            let p = exp(Double(c.logits[i] - m)) / z
-            h -= p * log(p + logEpsilon)
-        }
-        return Float(h)
+        Float(c.entropy(epsilon: logEpsilon))
     }
 
     public mutating func apply(_ c: inout Candidates, history: ArraySlice<Int>) {

@@ -70,6 +70,21 @@ public struct Candidates {
         sorted = true
     }
 
+    /// Shannon entropy (nats) of the softmax of the live candidates, −Σ p ln(p + ε), in Double.
+    public func entropy(epsilon: Double = 0) -> Double {
+        guard count > 0 else { return 0 }
+        var m = -Float.infinity
+        for i in 0..<count { m = max(m, logits[i]) }
+        var z = 0.0
+        for i in 0..<count { z += exp(Double(logits[i] - m)) }
+        var h = 0.0
+        for i in 0..<count {
+            let p = exp(Double(logits[i] - m)) / z
+            if p > 0 { h -= p * log(p + epsilon) }
+        }
+        return h
+    }
+
     /// Softmax probabilities of the live candidates (in candidate order).
     public func probabilities() -> [Float] {
         var m = -Float.infinity

@@ -34,15 +34,7 @@ public struct DynamicTemperatureSampler: Sampler {
         guard c.count > 1 else { return }
         let lo = max(0, temperature - range), hi = temperature + range
 
-        var m = -Float.infinity
-        for i in 0..<c.count { m = max(m, c.logits[i]) }
-        var z = 0.0
-        for i in 0..<c.count { z += exp(Double(c.logits[i] - m)) }
-        var h = 0.0
-        for i in 0..<c.count {
-            let p = exp(Double(c.logits[i] - m)) / z
-            if p > 0 { h -= p * log(p) }
-        }
+        let h = c.entropy()
         let normalized = min(max(h / log(Double(c.count)), 0), 1)
         let t = lo + (hi - lo) * Float(pow(normalized, Double(exponent)))
         lastTemperature = t

@@ -19,17 +19,12 @@ extension FieldType {
             }
             throw OutputParseError("expected \(expectation), got \(Self.excerpt(t))", raw: text)
         case .list, .json:
-            let parsed: JSONValue
-            var repaired = false
-            if let data = t.data(using: .utf8), let v = try? JSONDecoder().decode(JSONValue.self, from: data) {
-                parsed = v
-            } else {
-                do { parsed = try LenientJSON.parse(t) } catch {
-                    throw OutputParseError("expected \(expectation): \(error)", raw: text)
-                }
-                repaired = true
+            do {
+                let (parsed, repaired) = try LenientJSON.parseNotingRepairs(t)
+                return try checked(parsed, repaired: repaired, raw: text)
+            } catch let e as ParseError {
+                throw OutputParseError("expected \(expectation): \(e)", raw: text)
             }
-            return try checked(parsed, repaired: repaired, raw: text)
         }
     }
 

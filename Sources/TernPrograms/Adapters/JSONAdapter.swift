@@ -26,16 +26,9 @@ public struct JSONAdapter: Adapter {
     }
 
     public func parse(_ signature: Signature, reply: String) throws -> ParsedReply {
-        var repaired = false
-        let value: JSONValue
-        if let data = reply.trimmingCharacters(in: .whitespacesAndNewlines).data(using: .utf8),
-           let v = try? JSONDecoder().decode(JSONValue.self, from: data) {
-            value = v
-        } else {
-            do { value = try LenientJSON.parse(reply) } catch {
-                throw OutputParseError("the reply is not a JSON object: \(error)", raw: reply)
-            }
-            repaired = true
+        let value: JSONValue, repaired: Bool
+        do { (value, repaired) = try LenientJSON.parseNotingRepairs(reply) } catch {
+            throw OutputParseError("the reply is not a JSON object: \(error)", raw: reply)
         }
         guard let object = value.object else {
             throw OutputParseError("the reply is a JSON \(value.kind), not an object", raw: reply)

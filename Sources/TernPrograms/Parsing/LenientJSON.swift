@@ -22,6 +22,15 @@ import TernLM
 ///
 /// When nothing can be recovered it throws a ``ParseError`` naming what was expected and where.
 public enum LenientJSON {
+    /// The value as a strict parser reads it when the (trimmed) text is valid JSON, else as
+    /// `parse` recovers it; `repaired` says which, for traces.
+    public static func parseNotingRepairs(_ text: String) throws -> (JSONValue, repaired: Bool) {
+        if let v = try? JSONDecoder().decode(JSONValue.self, from: Data(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)) {
+            return (v, false)
+        }
+        return (try parse(text), true)
+    }
+
     public static func parse(_ text: String) throws -> JSONValue {
         let scalars = Array(text.unicodeScalars)
         let body = CodeFence.body(of: scalars)

@@ -30,14 +30,8 @@ public enum StructuredOutput {
 
     /// Layer 2 alone: the value in `reply`, repaired, coerced to `schema` and validated.
     public static func parse(_ reply: String, schema: JSONValue, validator: SchemaValidator? = nil) throws -> (JSONValue, repaired: Bool) {
-        var repaired = false
-        var value: JSONValue
-        if let v = try? JSONDecoder().decode(JSONValue.self, from: Data(reply.trimmingCharacters(in: .whitespacesAndNewlines).utf8)) {
-            value = v
-        } else {
-            do { value = try LenientJSON.parse(reply) } catch { throw OutputParseError("\(error)", raw: reply) }
-            repaired = true
-        }
+        var value: JSONValue, repaired: Bool
+        do { (value, repaired) = try LenientJSON.parseNotingRepairs(reply) } catch { throw OutputParseError("\(error)", raw: reply) }
         let coerced = SchemaCoercion.coerced(value, to: schema)
         if coerced != value { repaired = true; value = coerced }
         if let v = (validator ?? SchemaValidator(schema: schema)).validate(value).first {
