@@ -49,7 +49,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .executableTarget(name: "tern", dependencies: [
-            "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms",
+            "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms", "TernSearch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "topic-classification", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"],
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "TernStoreTests", dependencies: ["TernStore"]),
         .testTarget(name: "TernLMTests", dependencies: ["TernLM", "TernStore"]),
         .testTarget(name: "TernProgramsTests", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TernSearchTests", dependencies: ["TernSearch", "TernLM"]),
+        .testTarget(name: "TernSearchTests", dependencies: ["TernSearch", "TernLM", "TernStore"]),
         .testTarget(name: "TernServerTests", dependencies: [
             "TernServer", "TernLM", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,9 +1,10 @@
 import Foundation
 
-/// Several continuations of one prompt, generated together: the prompt is evaluated once, its
-/// keys and values are copied into each sequence (`SequenceBatch`), and every step decodes one
-/// token of each live sequence in a single batch. Each sequence has its own options (seed,
-/// stop strings, constraint).
+/// Several continuations generated together: the prompts' shared start is evaluated once, its keys
+/// and values are copied into each sequence (`SequenceBatch`), each sequence then reads the rest
+/// of its own prompt and samples, one token per live sequence per step in a single batch. Each
+/// sequence has its own options (seed, stop strings, constraint). n samples of one prompt, or the
+/// next step of several beams of a search, cost one evaluation of what they share.
 ///
 ///     let results = try ForkedGenerator(session: session).generate(tokens: prompt, options: (0..<8).map { i in
 ///         var o = GenerationOptions(maxTokens: 64); o.sampling.seed = UInt64(i); return o
@@ -13,57 +14,137 @@ public struct ForkedGenerator {
 
     public init(session: Session) { self.session = session }
 
-    /// `onText` receives (sequence index, text) as each sequence's text becomes final.
+    /// All sequences continue the same prompt. `onText` receives (sequence index, text) as each
+    /// sequence's text becomes final.
     public func generate(tokens promptIDs: [Int], options: [GenerationOptions],
                          isCancelled: () -> Bool = { false },
                          onText: (Int, String) -> Void = { _, _ in }) throws -> [GenerationResult] {
-        precondition(!options.isEmpty, "at least one sequence")
+        try generate(prompts: Array(repeating: promptIDs, count: options.count), options: options,
+                     isCancelled: isCancelled, onText: onText)
+    }
+
+    /// Sequence i continues prompts[i]. A result's `reusedPromptTokens` counts the prompt tokens
+    /// that sequence did not evaluate itself: the shared start's evaluation (or its reuse from the
+    /// previous request) counts on the first sequence, each distinct rest on the first sequence
+    /// that has it.
+    public func generate(prompts: [[Int]], options: [GenerationOptions],
+                         isCancelled: () -> Bool = { false },
+                         onText: (Int, String) -> Void = { _, _ in }) throws -> [GenerationResult] {
+        precondition(!options.isEmpty && prompts.count == options.count, "one prompt per sequence")
         if options.count == 1 {  // one sequence decodes on the session itself
-            return [try Generator(session: session).generate(tokens: promptIDs, options: options[0], isCancelled: isCancelled) { onText(0, $0) }]
+            return [try Generator(session: session).generate(tokens: prompts[0], options: options[0], isCancelled: isCancelled) { onText(0, $0) }]
         }
+        let shared = Self.sharedPrefix(prompts)
         let t0 = Date()
-        let reused = try Generator(session: session).prefill(promptIDs)
-        let promptLogits = try session.evaluate(Array(promptIDs[reused...]))
+        let reused = try Generator(session: session).prefill(shared)
+        for p in prompts where p.count >= session.contextSize {
+            throw EngineError.promptTooLong(tokens: p.count, context: session.contextSize)
+        }
+        let promptLogits = try session.evaluate(Array(shared[reused...]))
         let t1 = Date()
-        var sequences = options.map { SequenceDecoder(prompt: promptIDs, options: $0, tokenizer: session.tokenizer) }
+        var sequences = options.indices.map { SequenceDecoder(prompt: prompts[$0], options: options[$0], tokenizer: session.tokenizer) }
         for i in sequences.indices {
             sequences[i].result.promptSeconds = t1.timeIntervalSince(t0)
-            sequences[i].result.reusedPromptTokens = reused
         }
-        // Every sequence draws its first token from the prompt's logits.
+        let longest = options.map(\.maxTokens).max() ?? 0
+        let capacity = min(session.contextSize, (prompts.map(\.count).max() ?? 0) + longest + 1)
+        // Each sequence's cache holds its prompt and its own tokens, not a whole context.
+        let batch = try SequenceBatch(forking: session, count: sequences.count, capacity: capacity)
+        // Every distinct rest of a prompt is evaluated once (all of them packed into shared passes)
+        // and copied to the sequences that share it; each sequence draws its first token from its
+        // prompt's last logits.
         var next = [Int](repeating: 0, count: sequences.count)
         var live = [Bool](repeating: false, count: sequences.count)
+        var groups: [[Int]: [Int]] = [:], order: [[Int]] = []
         for i in sequences.indices {
-            if let t = sequences[i].next(UnsafeBufferPointer(promptLogits), cancelled: isCancelled(), onText: { onText(i, $0) }) {
-                next[i] = t
-                live[i] = true
+            let rest = Array(prompts[i][shared.count...])
+            if groups[rest] == nil { order.append(rest) }
+            groups[rest, default: []].append(i)
+        }
+        let V = session.model.vocabularySize
+        let rests = order.filter { !$0.isEmpty }
+        let restLogits = try rests.isEmpty ? nil : batch.extend(rests.map { (groups[$0]![0], $0) })
+        for rest in order {
+            let members = groups[rest]!
+            var logits = UnsafeBufferPointer(promptLogits)
+            if let k = rests.firstIndex(of: rest), let restLogits {
+                for i in members.dropFirst() { batch.copy(members[0], to: i) }
+                logits = UnsafeBufferPointer(rebasing: restLogits[(k * V)..<((k + 1) * V)])
+            }
+            for i in members {
+                let evaluated = (i == members[0] ? rest.count : 0) + (i == 0 ? shared.count - reused : 0)
+                sequences[i].result.reusedPromptTokens = prompts[i].count - evaluated
+                if let t = sequences[i].next(logits, cancelled: isCancelled(), onText: { onText(i, $0) }) {
+                    next[i] = t
+                    live[i] = true
+                }
             }
         }
-        if live.contains(true) {
-            // Each sequence's cache holds the prompt and its own tokens, not a whole context.
-            let longest = options.map(\.maxTokens).max() ?? 0
-            let batch = try SequenceBatch(forking: session, count: sequences.count,
-                                          capacity: min(session.contextSize, promptIDs.count + longest + 1))
-            let V = session.model.vocabularySize
-            while live.contains(true) {
-                if batch.length(0) >= min(session.contextSize, promptIDs.count + longest + 1) {
-                    for i in sequences.indices where live[i] { sequences[i].finish(.length) { onText(i, $0) } }
-                    break
-                }
-                // Finished sequences ride along with their last token; their rows are ignored.
-                let logits = try batch.step(next)
-                let cancelled = isCancelled()
-                for i in sequences.indices where live[i] {
-                    let row = UnsafeBufferPointer(rebasing: logits[(i * V)..<((i + 1) * V)])
-                    if let t = sequences[i].next(row, cancelled: cancelled, onText: { onText(i, $0) }) {
-                        next[i] = t
-                    } else {
-                        live[i] = false
-                    }
+        while live.contains(true) {
+            for i in sequences.indices where live[i] && batch.length(i) >= capacity {
+                sequences[i].finish(.length) { onText(i, $0) }
+                live[i] = false
+            }
+            // Only live sequences are stepped: a finished one costs nothing.
+            let rows = sequences.indices.filter { live[$0] }
+            guard !rows.isEmpty else { break }
+            let logits = try batch.step(rows.map { next[$0] }, rows: rows)
+            let cancelled = isCancelled()
+            for (k, i) in rows.enumerated() {
+                let row = UnsafeBufferPointer(rebasing: logits[(k * V)..<((k + 1) * V)])
+                if let t = sequences[i].next(row, cancelled: cancelled, onText: { onText(i, $0) }) {
+                    next[i] = t
+                } else {
+                    live[i] = false
                 }
             }
         }
         let seconds = Date().timeIntervalSince(t1)
         return sequences.map { var r = $0.result; r.generationSeconds = seconds; return r }
+    }
+
+    /// Evaluates several prompts and hands `body` each one's next-token logits (prompt index,
+    /// logits; not in index order): their shared start is evaluated once on the session (kept for
+    /// the next request), the rests packed into shared passes. Returns how many prompt tokens were
+    /// evaluated.
+    @discardableResult
+    public func lastLogits(of prompts: [[Int]], _ body: (Int, UnsafeBufferPointer<Float>) -> Void) throws -> Int {
+        guard !prompts.isEmpty else { return 0 }
+        for p in prompts where p.count >= session.contextSize {
+            throw EngineError.promptTooLong(tokens: p.count, context: session.contextSize)
+        }
+        let shared = Self.sharedPrefix(prompts)
+        let reused = try Generator(session: session).prefill(shared)
+        let promptLogits = UnsafeBufferPointer(try session.evaluate(Array(shared[reused...])))
+        var evaluated = shared.count - reused
+        var distinct: [[Int]] = [], users: [[Int]: [Int]] = [:]
+        for (i, p) in prompts.enumerated() {
+            if p.count == shared.count { body(i, promptLogits); continue }
+            if users[p] == nil { distinct.append(p) }
+            users[p, default: []].append(i)
+        }
+        // Up to 16 distinct rests at a time, each in its own forked sequence.
+        let V = session.model.vocabularySize
+        for start in stride(from: 0, to: distinct.count, by: 16) {
+            let chunk = Array(distinct[start..<min(start + 16, distinct.count)])
+            let batch = try SequenceBatch(forking: session, count: chunk.count, capacity: (chunk.map(\.count).max() ?? 0) + 1)
+            let logits = try batch.extend(chunk.enumerated().map { ($0.offset, Array($0.element[shared.count...])) })
+            for (k, p) in chunk.enumerated() {
+                evaluated += p.count - shared.count
+                for i in users[p]! { body(i, UnsafeBufferPointer(rebasing: logits[(k * V)..<((k + 1) * V)])) }
+            }
+        }
+        return evaluated
+    }
+
+    /// The longest start all prompts share.
+    static func sharedPrefix(_ prompts: [[Int]]) -> [Int] {
+        guard var prefix = prompts.first else { return [] }
+        for p in prompts.dropFirst() {
+            var n = 0
+            while n < min(prefix.count, p.count) && prefix[n] == p[n] { n += 1 }
+            prefix.removeSubrange(n...)
+        }
+        return prefix
     }
 }

@@ -27,7 +27,8 @@ public enum FinishReason: String, Sendable { case stop, length, cancelled }
 
 public struct GenerationResult: Sendable {
     public var promptTokens: [Int] = []
-    /// Leading prompt tokens whose keys and values were still cached from the previous request.
+    /// Leading prompt tokens this sequence did not evaluate: still cached from the previous request,
+    /// or (for all but the first of forked sequences) evaluated once for all of them.
     public var reusedPromptTokens = 0
     public var ids: [Int] = []
     public var text = ""

@@ -34,10 +34,19 @@ public protocol LanguageModel: Sendable {
 
     /// Answers a chat or completes a raw prompt.
     func complete(_ request: CompletionRequest) async throws -> Completion
+    /// Answers several requests; the local engine decodes them as one batch. By default they are
+    /// sent one after another.
+    func complete(batch requests: [CompletionRequest]) async throws -> [Completion]
     /// The same, as it is generated. The last chunk is `.done` with the whole completion.
     func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, Error>
     /// The log-probability of `continuation` after `prompt`.
     func score(_ prompt: Prompt, continuation: String) async throws -> Score
+    /// The log-probabilities of several alternative continuations of one prompt (a multiple-choice
+    /// question, a judge's " Yes" against " No"). By default one `score` call each.
+    func score(_ prompt: Prompt, continuations: [String]) async throws -> [Score]
+    /// The same for several prompts, one list per prompt (a judge's many questions); the local
+    /// engine evaluates them together. By default one prompt after another.
+    func score(_ prompts: [Prompt], continuations: [String]) async throws -> [[Score]]
     /// One vector per text.
     func embed(_ texts: [String]) async throws -> [[Float]]
 }
@@ -52,6 +61,24 @@ public struct ModelCapabilities: OptionSet, Sendable, Hashable {
 
 extension LanguageModel {
     public var capabilities: ModelCapabilities { [] }
+
+    public func complete(batch requests: [CompletionRequest]) async throws -> [Completion] {
+        var out: [Completion] = []
+        for r in requests { out.append(try await complete(r)) }
+        return out
+    }
+
+    public func score(_ prompts: [Prompt], continuations: [String]) async throws -> [[Score]] {
+        var out: [[Score]] = []
+        for p in prompts { out.append(try await score(p, continuations: continuations)) }
+        return out
+    }
+
+    public func score(_ prompt: Prompt, continuations: [String]) async throws -> [Score] {
+        var out: [Score] = []
+        for c in continuations { out.append(try await score(prompt, continuation: c)) }
+        return out
+    }
 
     public func chat(_ messages: [Message], parameters: GenerationParameters = GenerationParameters()) async throws -> Completion {
         try await complete(CompletionRequest(.chat(messages), parameters: parameters))

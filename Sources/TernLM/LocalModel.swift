@@ -28,16 +28,20 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
     private let waiting = LockedCounter()
     private let prefilled = LockedCounter()
 
-    /// Prompt tokens evaluated by generation requests so far: a request with `n` choices counts its
-    /// prompt once (the choices fork from it), and a prompt's start still cached from the previous
-    /// request is not evaluated again.
+    /// Prompt tokens evaluated so far by generation and scoring requests: a request with `n`
+    /// choices counts its prompt once (the choices fork from it), and a prompt's start still cached
+    /// from the previous request is not evaluated again.
     public var prefilledTokens: Int { prefilled.value }
+    /// Whether a request reuses the keys and values of the start its prompt shares with the previous
+    /// request's tokens (llama.cpp's `cache_prompt`). Off, every prompt is evaluated from its first token.
+    public let promptCache: Bool
 
     /// `template` defaults to the file's own (`tokenizer.chat_template`, rendered as Jinja), else
     /// the built-in Gemma format; a stored template that does not parse is an error here.
     public init(loaded: LoadedModel, name: String, contextSize: Int = 4096, template: (any ChatTemplate)? = nil,
-                maxQueue: Int? = nil, defaultMaxTokens: Int = 256) throws {
+                maxQueue: Int? = nil, defaultMaxTokens: Int = 256, promptCache: Bool = true) throws {
         self.loaded = loaded
+        self.promptCache = promptCache
         self.name = name
         self.template = try template ?? Self.storedTemplate(loaded) ?? GemmaTemplate()
         self.maxQueue = maxQueue
@@ -64,6 +68,13 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
 
     public func complete(_ request: CompletionRequest) async throws -> Completion {
         try await run { flag in try self.generate(request, started: Date(), cancel: flag) { _ in } }
+    }
+
+    /// All the requests' choices decode as one batch, and what their prompts share (a search's
+    /// problem, its beams' common steps) is evaluated once.
+    public func complete(batch requests: [CompletionRequest]) async throws -> [Completion] {
+        guard !requests.isEmpty else { return [] }
+        return try await run { flag in try self.generate(requests, started: Date(), cancel: flag) { _, _ in } }
     }
 
     public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, Error> {
@@ -96,8 +107,10 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
             guard ids.count + next.count <= self.session.contextSize else {
                 throw LMError.promptTooLong(tokens: ids.count + next.count, context: self.session.contextSize)
             }
-            self.session.reset()
-            var logits = try self.session.evaluate(ids)
+            let kept = self.promptCache ? self.session.rewind(toSharedPrefixOf: ids) : 0
+            if !self.promptCache { self.session.reset() }
+            var logits = try self.session.evaluate(Array(ids[kept...]))
+            self.prefilled.add(ids.count - kept + next.count - 1)
             var tokens: [TokenLogprob] = []
             for (i, id) in next.enumerated() {
                 let lp = logprob(UnsafeBufferPointer(logits), of: id)
@@ -105,6 +118,40 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
                 if i + 1 < next.count { logits = try self.session.evaluate([id]) }
             }
             return Score(tokens: tokens)
+        }
+    }
+
+    /// The prompt is evaluated once; continuations of one token are read off its logits.
+    public func score(_ prompt: Prompt, continuations: [String]) async throws -> [Score] {
+        try await score([prompt], continuations: continuations)[0]
+    }
+
+    /// Continuations of one token are read off each prompt's logits, and the prompts are
+    /// evaluated together: what they share once, the rests packed into shared passes.
+    public func score(_ prompts: [Prompt], continuations: [String]) async throws -> [[Score]] {
+        let tokenizer = loaded.tokenizer
+        let ids = continuations.map { tokenizer.encode($0, addSpecial: false, parseSpecial: false) }
+        guard ids.allSatisfy({ $0.count == 1 }) else {
+            var out: [[Score]] = []
+            for p in prompts {
+                var scores: [Score] = []
+                for c in continuations { scores.append(try await score(p, continuation: c)) }
+                out.append(scores)
+            }
+            return out
+        }
+        guard !prompts.isEmpty else { return [] }
+        return try await run { _ in
+            let promptIDs = try prompts.map { try self.promptTokens($0).ids }
+            if !self.promptCache { self.session.reset() }
+            var out = [[Score]](repeating: [], count: prompts.count)
+            let evaluated = try ForkedGenerator(session: self.session).lastLogits(of: promptIDs) { i, logits in
+                out[i] = ids.map { t in
+                    Score(tokens: [TokenLogprob(token: tokenizer.decode(t, renderSpecial: true), id: t[0], logprob: logprob(logits, of: t[0]))])
+                }
+            }
+            self.prefilled.add(evaluated)
+            return out
         }
     }
 
@@ -183,33 +230,48 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
 
     private func generate(_ request: CompletionRequest, started: Date, cancel: CancelFlag,
                           onChunk: (CompletionChunk) -> Void) throws -> Completion {
-        let p = request.parameters
-        let grammar = try p.responseFormat?.grammar()
-        guard p.n >= 1, p.n <= 16 else { throw LMError.invalidRequest("'n' must be 1 to 16, got \(p.n)") }
-        if let m = p.maxTokens, m < 0 { throw LMError.invalidRequest("'max_tokens' must not be negative, got \(m)") }
-        let (ids, rendered) = try promptTokens(request.prompt)
-        guard ids.count < session.contextSize else {
-            throw LMError.promptTooLong(tokens: ids.count, context: session.contextSize)
+        try generate([request], started: started, cancel: cancel) { _, chunk in onChunk(chunk) }[0]
+    }
+
+    /// Every choice of every request decodes in one batch; what the prompts share is evaluated once.
+    /// `onChunk` gets (request index, chunk).
+    private func generate(_ requests: [CompletionRequest], started: Date, cancel: CancelFlag,
+                          onChunk: (Int, CompletionChunk) -> Void) throws -> [Completion] {
+        var prompts: [[Int]] = [], rendered: [String] = [], options: [GenerationOptions] = [], owner: [(request: Int, choice: Int)] = []
+        for (r, request) in requests.enumerated() {
+            let p = request.parameters
+            let grammar = try p.responseFormat?.grammar()
+            guard p.n >= 1, p.n <= 16 else { throw LMError.invalidRequest("'n' must be 1 to 16, got \(p.n)") }
+            if let m = p.maxTokens, m < 0 { throw LMError.invalidRequest("'max_tokens' must not be negative, got \(m)") }
+            let (ids, text) = try promptTokens(request.prompt)
+            guard ids.count < session.contextSize else {
+                throw LMError.promptTooLong(tokens: ids.count, context: session.contextSize)
+            }
+            rendered.append(text)
+            for i in 0..<p.n {
+                var o = GenerationOptions(maxTokens: p.maxTokens ?? defaultMaxTokens, stop: p.stop,
+                                          logprobs: p.logprobs ? max(1, p.topLogprobs) : 0)
+                o.sampling = sampling(p, choice: i)
+                if let grammar { o.constraint = constraintTables.constraint(grammar) }
+                options.append(o)
+                prompts.append(ids)
+                owner.append((r, i))
+            }
         }
+        guard options.count <= 64 else { throw LMError.invalidRequest("at most 64 sequences decode together, got \(options.count)") }
         let tokenizer = loaded.tokenizer
         var firstToken: Date?
-        var choices: [Choice] = []
-        var generated = 0
-        let options: [GenerationOptions] = (0..<p.n).map { i in
-            var o = GenerationOptions(maxTokens: p.maxTokens ?? defaultMaxTokens, stop: p.stop,
-                                      logprobs: p.logprobs ? max(1, p.topLogprobs) : 0)
-            o.sampling = sampling(p, choice: i)
-            if let grammar { o.constraint = constraintTables.constraint(grammar) }
-            return o
-        }
-        // Several choices fork from one evaluation of the prompt and decode as a batch.
-        let results = try ForkedGenerator(session: session).generate(tokens: ids, options: options, isCancelled: { cancel.isSet }) { i, text in
+        if !promptCache { session.reset() }
+        // All choices fork from one evaluation of what their prompts share and decode as a batch.
+        let results = try ForkedGenerator(session: session).generate(prompts: prompts, options: options, isCancelled: { cancel.isSet }) { i, text in
             if firstToken == nil { firstToken = Date() }
-            if !text.isEmpty { onChunk(.text(choice: i, text, logprobs: [])) }
+            if !text.isEmpty { onChunk(owner[i].request, .text(choice: owner[i].choice, text, logprobs: [])) }
         }
-        prefilled.add(ids.count - (results.first?.reusedPromptTokens ?? 0))
-        for result in results {
-            generated += result.ids.count
+        prefilled.add(results.reduce(0) { $0 + $1.promptTokens.count - $1.reusedPromptTokens })
+        var choices = [[Choice]](repeating: [], count: requests.count), generated = [Int](repeating: 0, count: requests.count)
+        for (k, result) in results.enumerated() {
+            let p = requests[owner[k].request].parameters
+            generated[owner[k].request] += result.ids.count
             var logprobs: [TokenLogprob]?
             if p.logprobs {
                 logprobs = zip(result.ids, zip(result.logprobs, result.topLogprobs)).map { id, lp in
@@ -220,15 +282,17 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
                 }
             }
             let finish: FinishReason = result.finishReason == .cancelled ? .cancelled : result.finishReason == .stop ? .stop : .length
-            choices.append(Choice(text: result.text, tokenIDs: result.ids, logprobs: logprobs, finishReason: finish,
-                                  stopSequence: result.stopSequence))
+            choices[owner[k].request].append(Choice(text: result.text, tokenIDs: result.ids, logprobs: logprobs, finishReason: finish,
+                                                    stopSequence: result.stopSequence))
         }
         let now = Date()
-        return Completion(model: name, choices: choices,
-                          usage: Usage(promptTokens: ids.count, completionTokens: generated),
-                          latency: Latency(seconds: now.timeIntervalSince(started),
-                                           timeToFirstToken: firstToken.map { $0.timeIntervalSince(started) }),
-                          renderedPrompt: rendered)
+        return requests.indices.map { r in
+            Completion(model: name, choices: choices[r],
+                       usage: Usage(promptTokens: prompts[owner.firstIndex { $0.request == r }!].count, completionTokens: generated[r]),
+                       latency: Latency(seconds: now.timeIntervalSince(started),
+                                        timeToFirstToken: firstToken.map { $0.timeIntervalSince(started) }),
+                       renderedPrompt: rendered[r])
+        }
     }
 
     /// Built on the first constrained request, then shared by all.

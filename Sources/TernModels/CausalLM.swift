@@ -24,6 +24,11 @@ public protocol CausalLM: AnyObject, Sendable {
     /// The caller guarantees T ≤ maxBatch and that the cache has room.
     func forward(_ tokens: ArraySlice<Int>, state: ModelState, hidden: UnsafeMutablePointer<Float>)
 
+    /// Runs several sequences' new tokens in one pass: each segment's tokens go to its cache from
+    /// the cache's current length on (forked sequences reading the rest of their own prompts).
+    /// `hidden` gets the rows in segment order; the total T ≤ `scratch`'s maxBatch.
+    func forward(segments: [(tokens: ArraySlice<Int>, cache: KVCache)], scratch: ModelState, hidden: UnsafeMutablePointer<Float>)
+
     /// Runs one token for each of several sequences at once (batched decode): token i goes to
     /// `caches[i]` at position `caches[i].count`, and every cache grows by one. The matrix products
     /// read each weight once for the whole batch. `scratch` supplies the buffers (its maxBatch ≥

@@ -131,23 +131,36 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         state.cache.count += tokens.count
     }
 
+    public func forward(segments: [(tokens: ArraySlice<Int>, cache: KVCache)], scratch: ModelState, hidden: UnsafeMutablePointer<Float>) {
+        var tokens: [Int] = [], slots: [(KVCache, Int)] = []
+        for (part, cache) in segments {
+            tokens += part
+            slots += part.indices.map { (cache, cache.count + $0 - part.startIndex) }
+        }
+        precondition(tokens.count <= scratch.maxBatch)
+        run(tokens[...], .slots(slots), state: scratch, hidden: hidden)
+        for (part, cache) in segments { cache.count += part.count }
+    }
+
     public func forward(batch tokens: [Int], caches: [KVCache], scratch: ModelState, hidden: UnsafeMutablePointer<Float>) {
         precondition(tokens.count == caches.count && tokens.count <= scratch.maxBatch)
         run(tokens[...], .oneEach(caches), state: scratch, hidden: hidden)
         for cache in caches { cache.count += 1 }
     }
 
-    /// Where token t of a pass belongs: all to one sequence, from its current length on, or one
-    /// token to each of several sequences.
+    /// Where token t of a pass belongs: all to one sequence, from its current length on; one
+    /// token to each of several sequences; or each token to a given sequence and position.
     private enum Placement {
         case sequence(KVCache)
         case oneEach([KVCache])
+        case slots([(KVCache, Int)])
 
         @inline(__always)
         func slot(_ t: Int) -> (cache: KVCache, position: Int) {
             switch self {
             case .sequence(let cache): return (cache, cache.count + t)
             case .oneEach(let caches): return (caches[t], caches[t].count)
+            case .slots(let slots): return slots[t]
             }
         }
     }

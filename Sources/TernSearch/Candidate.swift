@@ -31,4 +31,13 @@ public struct SearchResult: Sendable, Hashable {
     public var best: Candidate
     public var candidates: [Candidate]
     public var spend: SearchSpend
+    /// The final candidates the choice was made among (DVTS: one per subtree, in order).
+    public var leaves: [Candidate]
+
+    public init(best: Candidate, candidates: [Candidate], spend: SearchSpend, leaves: [Candidate]? = nil) {
+        self.best = best
+        self.candidates = candidates
+        self.spend = spend
+        self.leaves = leaves ?? candidates
+    }
 }

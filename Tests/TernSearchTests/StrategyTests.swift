@@ -78,22 +78,26 @@ final class StrategyTests: XCTestCase {
         XCTAssertEqual(dvts.subtrees, 2)
         let r = try await dvts.run(problem: "p", prompt: .text("Q:"), context: SearchContext(lm: model))
         let prompts = model.requests.map { r -> String in if case .text(let t) = r.prompt { return t }; return "" }
-        // Subtree 0: roots 1, 2 → expands root2; subtree 1: roots 5, 6 → expands root6.
-        XCTAssertEqual(prompts, ["Q:", "Q:root2 score=0.2\n\n", "Q:", "Q:root6 score=0.6\n\n"])
+        // Iteration 0 expands both roots (one batch): subtree 0 gets 1, 2, subtree 1 gets 3, 4.
+        // Iteration 1: subtree 0 expands only its best child (root2), subtree 1 only root4.
+        XCTAssertEqual(prompts, ["Q:", "Q:", "Q:root2 score=0.2\n\n", "Q:root4 score=0.4\n\n"])
         XCTAssertEqual(Set(model.requests.map(\.rolloutID)).count, 4)
-        XCTAssertEqual(r.best.text, "root6 score=0.6\n\nleaf8 score=0.8 Answer: 8")
+        XCTAssertEqual(r.best.text, "root4 score=0.4\n\nleaf8 score=0.8 Answer: 8")
+        XCTAssertEqual(r.candidates.count, 8)
     }
 
     func testBudgetStopsTheSearch() async throws {
+        // One request for the first steps, then one per kept beam (2) each iteration: the third
+        // iteration's two would pass the limit of 4, so they are never sent.
         let model = ScriptedModel { _ in "step score=0.5\n\n" }
-        let ctx = SearchContext(lm: model, budget: SearchBudget(maxCalls: 2))
+        let ctx = SearchContext(lm: model, budget: SearchBudget(maxCalls: 4))
         do {
             _ = try await BeamSearch(n: 2, width: 1, maxIterations: 10, scorer: ScriptedScorer()).run(problem: "p", prompt: .text("Q"), context: ctx)
             XCTFail("expected the budget to stop it")
         } catch let e as SearchError {
-            XCTAssertEqual(e, .overBudget("2 calls spent"))
+            XCTAssertEqual(e, .overBudget("4 calls allowed, 3 spent, 2 more asked for"))
         }
-        XCTAssertEqual(model.requests.count, 2)
+        XCTAssertEqual(model.requests.count, 3)
     }
 
     func testCandidatesAreTraced() async throws {

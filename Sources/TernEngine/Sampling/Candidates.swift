@@ -17,7 +17,9 @@ public struct Candidates {
             ids = Array(0..<raw.count)
             logits = Array(raw)
         } else {
-            for i in 0..<raw.count { ids[i] = i; logits[i] = raw[i] }
+            // Through buffer pointers: element-wise array writes would check uniqueness every time.
+            ids.withUnsafeMutableBufferPointer { p in for i in 0..<raw.count { p[i] = i } }
+            logits.withUnsafeMutableBufferPointer { p in p.baseAddress!.update(from: raw.baseAddress!, count: raw.count) }
         }
         count = raw.count
         sorted = false

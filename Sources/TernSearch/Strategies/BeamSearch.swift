@@ -48,15 +48,14 @@ public struct BeamSearch: SearchStrategy {
                 finished += frontier.filter(\.complete)
                 let active = frontier.filter { !$0.complete }.sorted { $0.score > $1.score }
                 if finished.count >= n || active.isEmpty || iteration == maxIterations { frontier = active; break }
-                var next: [Candidate] = []
-                for (i, beam) in active.prefix(keep).enumerated() {
-                    next += try await steps.expand(beam, n: width, rollout: "beam-\(iteration)-\(i)", context: context)
-                }
-                frontier = next
+                // The kept beams are expanded together: one batch on the local engine.
+                let kept = Array(active.prefix(keep))
+                frontier = try await steps.expand(kept, n: width, rollouts: kept.indices.map { "beam-\(iteration)-\($0)" },
+                                                  context: context).flatMap { $0 }
             }
             let pool = finished.isEmpty ? frontier : finished
             guard let best = pool.max(by: { $0.score < $1.score }) else { throw SearchError.noCandidates }
-            let r = SearchResult(best: best, candidates: all, spend: context.spend)
+            let r = SearchResult(best: best, candidates: all, spend: context.spend, leaves: pool)
             return (r, traced(r))
         }
     }

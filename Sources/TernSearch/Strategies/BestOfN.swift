@@ -16,11 +16,14 @@ public struct BestOfN: SearchStrategy {
     public func run(problem: String, prompt: Prompt, context: SearchContext) async throws -> SearchResult {
         try await context.span("search") {
             let candidates = try await sampleScored(n: n, problem: problem, prompt: prompt, scorer: scorer, extract: extract, context: context)
-            // The first of equal scores wins, so the choice is deterministic.
-            guard let best = candidates.enumerated().max(by: { $0.element.score < $1.element.score || ($0.element.score == $1.element.score && $0.offset > $1.offset) })?.element
-            else { throw SearchError.noCandidates }
+            guard let best = Self.select(candidates) else { throw SearchError.noCandidates }
             let r = SearchResult(best: best, candidates: candidates, spend: context.spend)
             return (r, traced(r))
         }
+    }
+
+    /// The best-scored candidate; the first of equal scores wins, so the choice is deterministic.
+    public static func select(_ candidates: [Candidate]) -> Candidate? {
+        candidates.enumerated().max(by: { $0.element.score < $1.element.score || ($0.element.score == $1.element.score && $0.offset > $1.offset) })?.element
     }
 }

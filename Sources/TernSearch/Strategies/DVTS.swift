@@ -34,20 +34,22 @@ public struct DVTS: SearchStrategy {
         let steps = try StepExpansion(problem: problem, prompt: prompt, delimiter: delimiter, stepTokens: stepTokens, scorer: scorer,
                                       aggregation: aggregation, lookahead: 0, extract: extract)
         return try await context.span("search") {
-            var all: [Candidate] = [], leaves: [Candidate] = []
-            for tree in 0..<subtrees {
-                var node = Candidate(steps: [], complete: false)
-                for iteration in 0..<maxIterations {
-                    let children = try await steps.expand(node, n: width, rollout: "dvts-\(tree)-\(iteration)", context: context)
-                    all += children
-                    guard let best = children.max(by: { $0.score < $1.score }) else { break }
-                    node = best
-                    if best.complete { break }
+            var all: [Candidate] = []
+            var nodes = [Candidate](repeating: Candidate(steps: [], complete: false), count: subtrees)
+            // Every iteration expands the current node of each unfinished subtree, all in one batch;
+            // a subtree moves only to the best of its own children.
+            for iteration in 0..<maxIterations {
+                let open = nodes.indices.filter { !nodes[$0].complete }
+                guard !open.isEmpty else { break }
+                let children = try await steps.expand(open.map { nodes[$0] }, n: width,
+                                                      rollouts: open.map { "dvts-\($0)-\(iteration)" }, context: context)
+                for (tree, kids) in zip(open, children) {
+                    all += kids
+                    if let best = kids.max(by: { $0.score < $1.score }) { nodes[tree] = best } else { nodes[tree].complete = true }
                 }
-                leaves.append(node)
             }
-            guard let best = leaves.max(by: { $0.score < $1.score }) else { throw SearchError.noCandidates }
-            let r = SearchResult(best: best, candidates: all, spend: context.spend)
+            guard let best = nodes.max(by: { $0.score < $1.score }) else { throw SearchError.noCandidates }
+            let r = SearchResult(best: best, candidates: all, spend: context.spend, leaves: nodes)
             return (r, traced(r))
         }
     }

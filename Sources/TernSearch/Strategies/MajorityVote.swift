@@ -13,11 +13,15 @@ public struct MajorityVote: SearchStrategy {
 
     public func run(problem: String, prompt: Prompt, context: SearchContext) async throws -> SearchResult {
         try await context.span("search") {
-            var candidates = try await sampleScored(n: n, problem: problem, prompt: prompt, scorer: nil, extract: extract, context: context)
-            for i in candidates.indices { candidates[i].score = 1 }
-            guard let best = WeightedBestOfN.select(candidates) else { throw SearchError.noCandidates }
+            let candidates = try await sampleScored(n: n, problem: problem, prompt: prompt, scorer: nil, extract: extract, context: context)
+            guard let best = Self.select(candidates) else { throw SearchError.noCandidates }
             let r = SearchResult(best: best, candidates: candidates, spend: context.spend)
             return (r, traced(r))
         }
+    }
+
+    /// A candidate with the most common answer (the first seen of equally common answers).
+    public static func select(_ candidates: [Candidate]) -> Candidate? {
+        WeightedBestOfN.select(candidates.map { var c = $0; c.score = 1; return c })
     }
 }

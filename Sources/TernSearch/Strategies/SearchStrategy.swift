@@ -13,14 +13,13 @@ extension SearchStrategy {
     func sampleScored(n: Int, problem: String, prompt: Prompt, scorer: (any Scorer)?, extract: AnswerExtractorFunction,
                       context: SearchContext) async throws -> [Candidate] {
         let choices = try await context.sample(prompt, n: n, rollout: "\(name)")
-        var out: [Candidate] = []
-        for c in choices {
-            var candidate = Candidate(steps: [c.text], answer: extract(c.text), complete: c.finishReason == .stop)
-            if let scorer {
-                candidate.stepScores = try await scorer.stepScores(problem: problem, steps: candidate.steps, context: context)
-                candidate.score = Aggregation.last.combine(candidate.stepScores)
+        var out = choices.map { Candidate(steps: [$0.text], answer: extract($0.text), complete: $0.finishReason == .stop) }
+        if let scorer {
+            let scores = try await scorer.stepScores(problem: problem, solutions: out.map(\.steps), known: out.map { _ in [] }, context: context)
+            for i in out.indices {
+                out[i].stepScores = scores[i]
+                out[i].score = Aggregation.last.combine(scores[i])
             }
-            out.append(candidate)
         }
         return out
     }

@@ -26,7 +26,7 @@ public struct WeightedBestOfN: SearchStrategy {
 
     /// The best candidate of the answer with the highest summed score (first seen wins ties);
     /// candidates without an answer only win when no candidate has one.
-    static func select(_ candidates: [Candidate]) -> Candidate? {
+    public static func select(_ candidates: [Candidate]) -> Candidate? {
         var totals: [String: Double] = [:], order: [String] = []
         for c in candidates {
             guard let a = c.answer else { continue }

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import TernLM
+import TernSearch
+
+struct Experiment: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a committed experiment and write its table and plot.",
+        subcommands: [TTC.self])
+}
+
+extension Experiment {
+    struct TTC: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ttc",
+            abstract: "Accuracy against test-time compute: every search strategy at each N on seeded arithmetic problems.")
+
+        @OptionGroup var modelOptions: ModelOptions
+        @Option(help: "How many problems (seeded).") var problems = 100
+        @Option(help: "Seed of the problems and the samples.") var seed: UInt64 = 1
+        @Option(help: "The N values, comma-separated.") var budgets = "1,2,4,8,16"
+        @Option(help: "Beam width M for beam search and DVTS.") var width = 4
+        @Option(name: .customLong("max-iterations"), help: "Most steps a step-wise search takes.") var maxIterations = 3
+        @Option(help: "Sampling temperature of the policy.") var temperature = 0.8
+        @Option(help: "Folder for results.json, table.md and accuracy.svg (+ .png when a converter is installed).")
+        var out = "docs/experiments/ttc"
+
+        func validate() throws {
+            guard problems > 0 else { throw ValidationError("--problems must be > 0") }
+            guard let ns = parsedBudgets, !ns.isEmpty, ns.allSatisfy({ (1...16).contains($0) }) else {
+                throw ValidationError("--budgets must be comma-separated numbers from 1 to 16, got '\(budgets)'")
+            }
+        }
+
+        var parsedBudgets: [Int]? {
+            let parts = budgets.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            return parts.contains(nil) ? nil : parts.compactMap { $0 }
+        }
+
+        func run() async throws {
+            let loaded = try modelOptions.load()
+            let ctx = min(2048, loaded.model.contextLength)
+            // The judges run on the same weights with their own KV caches, so judging never evicts
+            // the policy's cached prompt, and each judge keeps its preamble cached.
+            let policy = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: ctx)
+            let orm = try LocalModel(loaded: loaded, name: modelOptions.model + "-orm", contextSize: ctx)
+            let prm = try LocalModel(loaded: loaded, name: modelOptions.model + "-prm", contextSize: ctx)
+            var cfg = TTCExperiment.Configuration()
+            cfg.problems = problems
+            cfg.seed = seed
+            cfg.budgets = parsedBudgets ?? cfg.budgets
+            cfg.width = width
+            cfg.maxIterations = maxIterations
+            cfg.temperature = temperature
+            let experiment = TTCExperiment(policy: policy, outcomeJudge: orm, processJudge: prm, configuration: cfg)
+            let started = Date()
+            let rows = try await experiment.run { note($0) }
+            let seconds = Date().timeIntervalSince(started)
+            let report = TTCReport(rows: rows, configuration: cfg, seconds: seconds, model: modelOptions.model,
+                                   policyPrefilled: policy.prefilledTokens, judgePrefilled: orm.prefilledTokens + prm.prefilledTokens,
+                                   command: "tern experiment ttc " + CommandLine.arguments.dropFirst(3).joined(separator: " "))
+            print(report.table())
+            let files = try report.write(to: out)
+            note("wrote " + files.joined(separator: ", "))
+        }
+    }
+}
