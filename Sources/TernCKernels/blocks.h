@@ -49,9 +49,11 @@ typedef struct {
                           const void *a, size_t a_row_bytes, int64_t tokens, int64_t n,
                           float *out, int64_t out_stride);
     void (*f32_to_f16)(const float *x, uint16_t *y, int64_t n);
-    void (*attend_f16)(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v, int64_t stride,
+    void (*attend_f16)(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v,
+                       const uint16_t *ks, const uint16_t *vs, int64_t shared, int64_t stride,
                        int64_t first, int64_t last, int64_t d, float *out);
-    void (*attend_f32)(const float *q, int64_t heads, const float *k, const float *v, int64_t stride,
+    void (*attend_f32)(const float *q, int64_t heads, const float *k, const float *v,
+                       const float *ks, const float *vs, int64_t shared, int64_t stride,
                        int64_t first, int64_t last, int64_t d, float *out);
 } tern_kernel_set;
 

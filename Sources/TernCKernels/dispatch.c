@@ -61,14 +61,16 @@ int tern_select_kernels(const char *isa) {
 
 void tern_f32_to_f16(const float *x, uint16_t *y, int64_t n) { kernels()->f32_to_f16(x, y, n); }
 
-void tern_attend_f16(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v, int64_t stride,
+void tern_attend_f16(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v,
+                     const uint16_t *ks, const uint16_t *vs, int64_t shared, int64_t stride,
                      int64_t first, int64_t last, int64_t d, float *out) {
-    kernels()->attend_f16(q, heads, k, v, stride, first, last, d, out);
+    kernels()->attend_f16(q, heads, k, v, ks, vs, shared, stride, first, last, d, out);
 }
 
-void tern_attend_f32(const float *q, int64_t heads, const float *k, const float *v, int64_t stride,
+void tern_attend_f32(const float *q, int64_t heads, const float *k, const float *v,
+                     const float *ks, const float *vs, int64_t shared, int64_t stride,
                      int64_t first, int64_t last, int64_t d, float *out) {
-    kernels()->attend_f32(q, heads, k, v, stride, first, last, d, out);
+    kernels()->attend_f32(q, heads, k, v, ks, vs, shared, stride, first, last, d, out);
 }
 
 int tern_activation_type(int weight_type) {

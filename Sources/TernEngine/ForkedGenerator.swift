@@ -49,18 +49,18 @@ public struct ForkedGenerator {
         let longest = options.map(\.maxTokens).max() ?? 0
         let capacity = min(session.contextSize, (prompts.map(\.count).max() ?? 0) + longest + 1)
         // Each sequence's cache holds its prompt and its own tokens, not a whole context.
-        let batch = try SequenceBatch(forking: session, count: sequences.count, capacity: capacity)
         // Every distinct rest of a prompt is evaluated once (all of them packed into shared passes)
         // and copied to the sequences that share it; each sequence draws its first token from its
         // prompt's last logits.
-        var next = [Int](repeating: 0, count: sequences.count)
-        var live = [Bool](repeating: false, count: sequences.count)
         var groups: [[Int]: [Int]] = [:], order: [[Int]] = []
         for i in sequences.indices {
             let rest = Array(prompts[i][shared.count...])
             if groups[rest] == nil { order.append(rest) }
             groups[rest, default: []].append(i)
         }
+        let batch = try SequenceBatch(forking: session, count: sequences.count, capacity: capacity)
+        var next = [Int](repeating: 0, count: sequences.count)
+        var live = [Bool](repeating: false, count: sequences.count)
         let V = session.model.vocabularySize
         let rests = order.filter { !$0.isEmpty }
         let restLogits = try rests.isEmpty ? nil : batch.extend(rests.map { (groups[$0]![0], $0) })

@@ -13,5 +13,18 @@ public func topLogprobs(_ logits: UnsafeBufferPointer<Float>, k: Int) -> [(id: I
 
 /// The log-probability of `token` over the full softmax of the raw logits.
 public func logprob(_ logits: UnsafeBufferPointer<Float>, of token: Int) -> Double {
-    Double(logits[token]) - logSumExp(logits.baseAddress!, logits.count)
+    logprobs(logits, of: [token])[0]
+}
+
+/// The log-probabilities of several tokens over the full softmax of the raw logits (normalised once).
+public func logprobs(_ logits: UnsafeBufferPointer<Float>, of tokens: [Int]) -> [Double] {
+    let lse = logSumExp(logits.baseAddress!, logits.count)
+    return tokens.map { Double(logits[$0]) - lse }
+}
+
+/// Shannon entropy (nats) of the full softmax of the raw logits.
+public func entropy(_ logits: UnsafeBufferPointer<Float>) -> Double {
+    var c = Candidates()
+    c.load(logits)
+    return c.entropy()
 }

@@ -4,8 +4,8 @@ import TernModels
 /// one token per sequence through the model as a single batch, so every weight is read once per
 /// step rather than once per sequence.
 ///
-/// Forking copies the prompt's keys and values into each sequence's cache; the prompt is never
-/// evaluated again.
+/// Forked sequences read the prompt's keys and values from the session's cache in place (nothing
+/// is copied); the prompt is never evaluated again, and each sequence holds only its own rows.
 ///
 ///     try session.evaluate(promptTokens)
 ///     let batch = try SequenceBatch(forking: session, count: 8)
@@ -18,6 +18,8 @@ public final class SequenceBatch {
     let hidden: UnsafeMutablePointer<Float>        // (max(count, 64), C)
     public let logits: UnsafeMutableBufferPointer<Float>  // (count, V)
 
+    /// The sequences read the session's keys and values in place (see `KVCache.base`), so the
+    /// session must not evaluate anything while the batch is in use.
     public init(forking session: Session, count: Int, capacity: Int? = nil) throws {
         model = session.model
         self.count = count
@@ -26,11 +28,7 @@ public final class SequenceBatch {
         guard length < size else { throw EngineError.contextFull(context: size) }
         // Room for a pass over the rest of a sequence's prompt as well as one token per sequence.
         scratch = model.makeState(contextSize: 1, maxBatch: max(count, 64), numerics: session.state.numerics)
-        caches = (0..<count).map { _ in
-            let cache = KVCache(layers: prompt.layers, capacity: size, kvDim: prompt.kvDim, halfPrecision: prompt.halfPrecision)
-            cache.copyPrefix(of: prompt)
-            return cache
-        }
+        caches = (0..<count).map { _ in KVCache(sharing: prompt, capacity: size) }
         hidden = .allocate(capacity: scratch.maxBatch * model.hiddenSize)
         logits = .allocate(capacity: count * model.vocabularySize)
     }
@@ -99,7 +97,7 @@ public final class SequenceBatch {
         return logits
     }
 
-    /// Makes sequence `to` a copy of sequence `from` (its prompt read once, shared by both).
+    /// Makes sequence `to` a copy of sequence `from` (the rows `from` added to the shared prompt).
     public func copy(_ from: Int, to: Int) {
         caches[to].copyPrefix(of: caches[from])
     }

@@ -146,8 +146,9 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
             if !self.promptCache { self.session.reset() }
             var out = [[Score]](repeating: [], count: prompts.count)
             let evaluated = try ForkedGenerator(session: self.session).lastLogits(of: promptIDs) { i, logits in
-                out[i] = ids.map { t in
-                    Score(tokens: [TokenLogprob(token: tokenizer.decode(t, renderSpecial: true), id: t[0], logprob: logprob(logits, of: t[0]))])
+                let lps = logprobs(logits, of: ids.map { $0[0] })
+                out[i] = zip(ids, lps).map { t, lp in
+                    Score(tokens: [TokenLogprob(token: tokenizer.decode(t, renderSpecial: true), id: t[0], logprob: lp)])
                 }
             }
             self.prefilled.add(evaluated)

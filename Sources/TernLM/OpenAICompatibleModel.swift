@@ -41,6 +41,17 @@ public struct OpenAICompatibleModel: LanguageModel {
         return try completion(json, request: request, started: started)
     }
 
+    /// The requests are sent at once, so a server that batches (vLLM, llama.cpp with slots)
+    /// decodes them together.
+    public func complete(batch requests: [CompletionRequest]) async throws -> [Completion] {
+        try await withThrowingTaskGroup(of: (Int, Completion).self) { group in
+            for (i, r) in requests.enumerated() { group.addTask { (i, try await complete(r)) } }
+            var out = [Completion?](repeating: nil, count: requests.count)
+            for try await (i, c) in group { out[i] = c }
+            return out.map { $0! }
+        }
+    }
+
     public func stream(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionChunk, Error> {
         AsyncThrowingStream { continuation in
             let task = Task {

@@ -12,7 +12,12 @@ public final class KVCache {
     public let kvDim: Int
     public let halfPrecision: Bool
     public var count: Int = 0
-    private let keys: UnsafeMutableRawPointer    // (layers, capacity, kvDim)
+    /// A forked sequence reads positions below `baseCount` from `base` (the prompt they all share)
+    /// instead of holding a copy; its own rows start at `baseCount`. `base` must not change while
+    /// this cache is in use.
+    public private(set) var base: KVCache?
+    public private(set) var baseCount = 0
+    private let keys: UnsafeMutableRawPointer    // (layers, capacity, kvDim); rows < baseCount unused
     private let values: UnsafeMutableRawPointer  // (layers, capacity, kvDim)
 
     public init(layers: Int, capacity: Int, kvDim: Int, halfPrecision: Bool = true) {
@@ -24,6 +29,15 @@ public final class KVCache {
         let bytes = layers * capacity * kvDim * (halfPrecision ? 2 : 4)
         keys = .allocate(byteCount: bytes, alignment: 64)
         values = .allocate(byteCount: bytes, alignment: 64)
+    }
+
+    /// A cache that continues `base`'s filled positions without copying them.
+    public convenience init(sharing base: KVCache, capacity: Int) {
+        precondition(base.base == nil && base.count <= capacity)
+        self.init(layers: base.layers, capacity: capacity, kvDim: base.kvDim, halfPrecision: base.halfPrecision)
+        self.base = base
+        baseCount = base.count
+        count = base.count
     }
 
     deinit {
@@ -43,20 +57,24 @@ public final class KVCache {
     @inline(__always)
     public func values(layer l: Int) -> UnsafeMutableRawPointer { values + l * capacity * kvDim * elementBytes }
 
-    /// Copies the filled positions of `other` (same shape) into this cache and sets `count` to match.
+    /// Copies the filled positions of `other` (same shape) into this cache and sets `count` to match;
+    /// positions `other` reads from a shared base are shared, not copied.
     public func copyPrefix(of other: KVCache) {
         precondition(other.layers == layers && other.kvDim == kvDim && other.halfPrecision == halfPrecision
                      && other.count <= capacity)
-        let rowBytes = other.count * kvDim * elementBytes
+        base = other.base
+        baseCount = other.baseCount
+        let start = baseCount * kvDim * elementBytes, rowBytes = (other.count - baseCount) * kvDim * elementBytes
         for l in 0..<layers {
-            keys(layer: l).copyMemory(from: other.keys(layer: l), byteCount: rowBytes)
-            values(layer: l).copyMemory(from: other.values(layer: l), byteCount: rowBytes)
+            (keys(layer: l) + start).copyMemory(from: other.keys(layer: l) + start, byteCount: rowBytes)
+            (values(layer: l) + start).copyMemory(from: other.values(layer: l) + start, byteCount: rowBytes)
         }
         count = other.count
     }
 
     /// Stores the key and value rows (kvDim floats each) of `position` in layer l.
     public func store(layer l: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
+        assert(position >= baseCount, "a shared base position is read-only")
         let offset = position * kvDim * elementBytes
         if halfPrecision {
             tern_f32_to_f16(key, (keys(layer: l) + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDim))
@@ -68,17 +86,21 @@ public final class KVCache {
     }
 
     /// out = softmax(q·Kᵀ)·V over positions first...last for `heads` query heads (q, out:
-    /// (heads, headDim)) that share KV head `kvHead` of layer l.
+    /// (heads, headDim)) that share KV head `kvHead` of layer l. Rows of a shared base are read in
+    /// place, in the same pass, so the result is exactly that of one cache holding every row.
     public func attend(layer l: Int, kvHead: Int, headDim: Int, heads: Int, query q: UnsafePointer<Float>,
                        positions: ClosedRange<Int>, out: UnsafeMutablePointer<Float>) {
         let offset = kvHead * headDim * elementBytes
         let k = keys(layer: l) + offset, v = values(layer: l) + offset
-        let first = Int64(positions.lowerBound), last = Int64(positions.upperBound)
+        let ks = (base?.keys(layer: l)).map { $0 + offset } ?? k, vs = (base?.values(layer: l)).map { $0 + offset } ?? v
+        let first = Int64(positions.lowerBound), last = Int64(positions.upperBound), shared = Int64(baseCount)
         if halfPrecision {
             tern_attend_f16(q, Int64(heads), k.assumingMemoryBound(to: UInt16.self), v.assumingMemoryBound(to: UInt16.self),
+                            ks.assumingMemoryBound(to: UInt16.self), vs.assumingMemoryBound(to: UInt16.self), shared,
                             Int64(kvDim), first, last, Int64(headDim), out)
         } else {
             tern_attend_f32(q, Int64(heads), k.assumingMemoryBound(to: Float.self), v.assumingMemoryBound(to: Float.self),
+                            ks.assumingMemoryBound(to: Float.self), vs.assumingMemoryBound(to: Float.self), shared,
                             Int64(kvDim), first, last, Int64(headDim), out)
         }
     }

@@ -22,11 +22,14 @@ extension Experiment {
         @Option(help: "Beam width M for beam search and DVTS.") var width = 4
         @Option(name: .customLong("max-iterations"), help: "Most steps a step-wise search takes.") var maxIterations = 3
         @Option(help: "Sampling temperature of the policy.") var temperature = 0.8
+        @Option(help: "Problems solved at once, each by its own engine on an equal share of the threads (default: one per thread).")
+        var workers: Int?
         @Option(help: "Folder for results.json, table.md and accuracy.svg (+ .png when a converter is installed).")
         var out = "docs/experiments/ttc"
 
         func validate() throws {
             guard problems > 0 else { throw ValidationError("--problems must be > 0") }
+            guard (workers ?? 1) >= 1 else { throw ValidationError("--workers must be ≥ 1") }
             guard let ns = parsedBudgets, !ns.isEmpty, ns.allSatisfy({ (1...16).contains($0) }) else {
                 throw ValidationError("--budgets must be comma-separated numbers from 1 to 16, got '\(budgets)'")
             }
@@ -38,13 +41,23 @@ extension Experiment {
         }
 
         func run() async throws {
-            let loaded = try modelOptions.load()
-            let ctx = min(2048, loaded.model.contextLength)
-            // The judges run on the same weights with their own KV caches, so judging never evicts
-            // the policy's cached prompt, and each judge keeps its preamble cached.
-            let policy = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: ctx)
-            let orm = try LocalModel(loaded: loaded, name: modelOptions.model + "-orm", contextSize: ctx)
-            let prm = try LocalModel(loaded: loaded, name: modelOptions.model + "-prm", contextSize: ctx)
+            // One worker per thread by default: single-threaded engines side by side keep the cores
+            // busier than one engine split across them (per-token work that does not parallelise).
+            let count = max(1, workers ?? modelOptions.threads)
+            var models: [TTCExperiment.Models] = []
+            var policies: [LocalModel] = [], judges: [LocalModel] = []
+            for _ in 0..<count {
+                let loaded = try modelOptions.load(threads: max(1, modelOptions.threads / count))
+                let ctx = min(2048, loaded.model.contextLength)
+                // The judges run on the same weights with their own KV caches, so judging never
+                // evicts the policy's cached prompt, and each judge keeps its preamble cached.
+                let policy = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: ctx)
+                let orm = try LocalModel(loaded: loaded, name: modelOptions.model + "-orm", contextSize: ctx)
+                let prm = try LocalModel(loaded: loaded, name: modelOptions.model + "-prm", contextSize: ctx)
+                models.append(.init(policy: policy, outcomeJudge: orm, processJudge: prm))
+                policies.append(policy)
+                judges += [orm, prm]
+            }
             var cfg = TTCExperiment.Configuration()
             cfg.problems = problems
             cfg.seed = seed
@@ -52,12 +65,14 @@ extension Experiment {
             cfg.width = width
             cfg.maxIterations = maxIterations
             cfg.temperature = temperature
-            let experiment = TTCExperiment(policy: policy, outcomeJudge: orm, processJudge: prm, configuration: cfg)
+            let experiment = TTCExperiment(workers: models, configuration: cfg)
             let started = Date()
             let rows = try await experiment.run { note($0) }
             let seconds = Date().timeIntervalSince(started)
             let report = TTCReport(rows: rows, configuration: cfg, seconds: seconds, model: modelOptions.model,
-                                   policyPrefilled: policy.prefilledTokens, judgePrefilled: orm.prefilledTokens + prm.prefilledTokens,
+                                   workers: count, threads: modelOptions.threads,
+                                   policyPrefilled: policies.map(\.prefilledTokens).reduce(0, +),
+                                   judgePrefilled: judges.map(\.prefilledTokens).reduce(0, +),
                                    command: "tern experiment ttc " + CommandLine.arguments.dropFirst(3).joined(separator: " "))
             print(report.table())
             let files = try report.write(to: out)

@@ -12,6 +12,10 @@ struct ModelOptions: ParsableArguments {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func load() throws -> LoadedModel {
+        try load(threads: threads)
+    }
+
+    func load(threads: Int) throws -> LoadedModel {
         let path = try ModelStore().resolve(model)
         return try LoadedModel(path: path, threads: max(1, threads))
     }

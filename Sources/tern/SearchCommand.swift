@@ -24,7 +24,8 @@ struct Search: AsyncParsableCommand {
     @Option(name: .customLong("step-tokens"), help: "Most tokens in one step.") var stepTokens = 64
     @Option(name: .customLong("max-tokens"), help: "Most tokens in a whole sample (best-of-n, weighted, majority).") var maxTokens = 128
     @Option(help: "The judge: prm (each step) or orm (the whole solution); the same model, with its own cache.") var scorer: ScorerKind = .prm
-    @Option(help: "Text put before every judge question (few-shot judged examples).") var preamble = ""
+    @Option(help: "Text put before every judge question (few-shot judged examples; with --arithmetic-problem, the experiment's).")
+    var preamble: String?
     @Option(help: "Sampling temperature.") var temperature = 0.8
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Stop a sample at this text (repeatable).") var stop: [String] = []
@@ -33,7 +34,9 @@ struct Search: AsyncParsableCommand {
     @Flag(help: "Naive repetition: every sample is its own request and every prompt is evaluated from its first token (the baseline for forking).")
     var naive = false
     @Flag(help: "Print the result as JSON.") var json = false
-    @Argument(help: "The prompt the model continues.") var prompt: String
+    @Option(name: .customLong("arithmetic-problem"), help: "Search on problem K of `tern experiment ttc`'s seeded set (seed 1) instead of a prompt.")
+    var arithmeticProblem: Int?
+    @Argument(help: "The prompt the model continues.") var prompt: String?
 
     func validate() throws {
         guard (1...16).contains(n) else { throw ValidationError("-n must be 1 to 16") }
@@ -41,6 +44,17 @@ struct Search: AsyncParsableCommand {
             throw ValidationError("--width, --max-iterations, --step-tokens and --max-tokens must be ≥ 1")
         }
         guard !delimiter.isEmpty else { throw ValidationError("--delimiter must not be empty") }
+        guard (prompt == nil) != (arithmeticProblem == nil) else { throw ValidationError("give a prompt or --arithmetic-problem K, not both") }
+        if let k = arithmeticProblem, k < 0 || k >= 1000 { throw ValidationError("--arithmetic-problem must be 0 to 999") }
+    }
+
+    /// The prompt, the problem as the judge sees it, and the right answer when known.
+    private var task: (prompt: String, problem: String, truth: String?) {
+        if let k = arithmeticProblem {
+            let p = ArithmeticProblems.generate(count: k + 1, seed: 1)[k]
+            return (ArithmeticProblems.prompt(for: p), p.question, String(p.answer))
+        }
+        return (prompt ?? "", problem ?? prompt ?? "", nil)
     }
 
     func run() async throws {
@@ -49,7 +63,10 @@ struct Search: AsyncParsableCommand {
         let policy = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: ctx, promptCache: !naive)
         let judge = try LocalModel(loaded: loaded, name: modelOptions.model + "-judge", contextSize: ctx, promptCache: !naive)
         let extract: AnswerExtractorFunction = boxed ? AnswerExtractor.boxed : AnswerExtractor.answerLine
-        let reward: any Scorer = scorer == .prm ? ProcessRewardModel(lm: judge, preamble: preamble) : OutcomeRewardModel(lm: judge, preamble: preamble)
+        let experiment = arithmeticProblem != nil
+        let reward: any Scorer = scorer == .prm
+            ? ProcessRewardModel(lm: judge, preamble: preamble ?? (experiment ? TTCExperiment.prmPreamble : ""))
+            : OutcomeRewardModel(lm: judge, preamble: preamble ?? (experiment ? TTCExperiment.ormPreamble : ""))
         let search: any SearchStrategy
         switch strategy {
         case .bestOfN: search = BestOfN(n: n, scorer: reward, extract: extract)
@@ -63,11 +80,13 @@ struct Search: AsyncParsableCommand {
         let parameters = GenerationParameters(temperature: temperature, seed: seed, maxTokens: maxTokens, stop: stop)
         let context = SearchContext(lm: policy, parameters: parameters, forks: !naive)
         let started = Date()
-        let r = try await search.run(problem: problem ?? prompt, prompt: .text(prompt), context: context)
+        let task = self.task
+        let r = try await search.run(problem: task.problem, prompt: .text(task.prompt), context: context)
         let seconds = Date().timeIntervalSince(started)
         if json {
             let out: JSONValue = [
                 "strategy": .string(search.name), "text": .string(r.best.text), "answer": r.best.answer.map { .string($0) } ?? .null,
+                "right_answer": task.truth.map { .string($0) } ?? .null,
                 "score": .number(r.best.score), "candidates": .number(Double(r.candidates.count)),
                 "calls": .number(Double(r.spend.calls)), "generated_tokens": .number(Double(r.spend.generatedTokens)),
                 "prefilled_tokens": .number(Double(policy.prefilledTokens)), "judge_prefilled_tokens": .number(Double(judge.prefilledTokens)),

@@ -35,6 +35,20 @@ final class ForkedGeneratorTests: XCTestCase {
         XCTAssertEqual(single.ids.first, forked[1].ids.first)
     }
 
+    /// Forks read a long prompt from the session's cache in place (attention over the shared
+    /// prompt and each fork's own rows, merged): their greedy text is the single sequence's.
+    func testForksOnALongPromptMatchTheSingleSequence() throws {
+        let loaded = try DefaultModel.load()
+        let session = Session(loaded, contextSize: 1024)
+        let text = (1...12).map { "Problem \($0): Tom has \($0 + 3) apples and buys \($0 * 2) more. How many apples does he have?\nAnswer: \(3 * $0 + 3)\n" }.joined()
+        let ids = loaded.tokenizer.encode(text + "Problem 13: Tom has 16 apples and buys 26 more. How many apples does he have?\nAnswer:",
+                                          addSpecial: true, parseSpecial: true)
+        XCTAssertGreaterThan(ids.count, 300)
+        let single = try Generator(session: Session(loaded, contextSize: 1024)).generate(tokens: ids, options: GenerationOptions(maxTokens: 24, sampling: .greedy))
+        let forked = try ForkedGenerator(session: session).generate(tokens: ids, options: Array(repeating: GenerationOptions(maxTokens: 24, sampling: .greedy), count: 3))
+        for f in forked { XCTAssertEqual(f.ids, single.ids) }
+    }
+
     func testForksStopOnTheirOwn() throws {
         let loaded = try DefaultModel.load()
         let session = Session(loaded, contextSize: 256)

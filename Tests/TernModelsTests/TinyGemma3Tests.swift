@@ -150,14 +150,49 @@ final class TinyGemma3Tests: XCTestCase {
         scores = scores.map { exp($0 - top) }
         let total = scores.reduce(0, +)
         var out = [Float](repeating: 0, count: D), outF32 = out
-        tern_attend_f16(q, 1, keys, values, Int64(stride), 2, 9, Int64(D), &out)
-        tern_attend_f32(q, 1, keys.map(halfToFloat), values.map(halfToFloat), Int64(stride), 2, 9, Int64(D), &outF32)
+        tern_attend_f16(q, 1, keys, values, keys, values, 0, Int64(stride), 2, 9, Int64(D), &out)
+        tern_attend_f32(q, 1, keys.map(halfToFloat), values.map(halfToFloat), keys.map(halfToFloat), values.map(halfToFloat), 0, Int64(stride), 2, 9, Int64(D), &outF32)
         for d in 0..<D {
             let expected = (2...9).enumerated().reduce(0.0) {
                 $0 + scores[$1.offset] / total * Double(halfToFloat(values[$1.element * stride + d]))
             }
             XCTAssertEqual(Double(out[d]), expected, accuracy: 1e-6, "f16 cache, d \(d)")
             XCTAssertEqual(Double(outF32[d]), expected, accuracy: 1e-6, "f32 cache, d \(d)")
+        }
+    }
+
+    /// A forked sequence's cache reads its prompt from a shared base: attention over base and own
+    /// rows is exactly attention over one cache holding all of them.
+    func testAttentionOverASharedBaseMatchesACopy() {
+        let D = 16, kvDim = 16, layers = 1, heads = 2
+        let full = KVCache(layers: layers, capacity: 32, kvDim: kvDim), base = KVCache(layers: layers, capacity: 32, kvDim: kvDim)
+        func row(_ p: Int, _ salt: Double) -> [Float] { (0..<kvDim).map { Float(sin(Double(p * kvDim + $0) * 0.37 + salt)) } }
+        for p in 0..<12 {
+            full.store(layer: 0, position: p, key: row(p, 0), value: row(p, 1))
+            base.store(layer: 0, position: p, key: row(p, 0), value: row(p, 1))
+        }
+        base.count = 12
+        let forked = KVCache(sharing: base, capacity: 32)
+        XCTAssertEqual(forked.count, 12)
+        for p in 12..<20 {
+            full.store(layer: 0, position: p, key: row(p, 0), value: row(p, 1))
+            forked.store(layer: 0, position: p, key: row(p, 0), value: row(p, 1))
+        }
+        full.count = 20
+        forked.count = 20
+        let copy = KVCache(layers: layers, capacity: 32, kvDim: kvDim)
+        copy.copyPrefix(of: forked)  // shares the base, copies only the own rows
+        XCTAssertTrue(copy.base === base)
+        let q = (0..<heads * D).map { Float(cos(Double($0) * 0.9)) }
+        for positions in [0...19, 5...19, 0...7, 13...19, 11...12] {
+            var expected = [Float](repeating: 0, count: heads * D), got = expected, copied = expected
+            full.attend(layer: 0, kvHead: 0, headDim: D, heads: heads, query: q, positions: positions, out: &expected)
+            forked.attend(layer: 0, kvHead: 0, headDim: D, heads: heads, query: q, positions: positions, out: &got)
+            copy.attend(layer: 0, kvHead: 0, headDim: D, heads: heads, query: q, positions: positions, out: &copied)
+            for i in 0..<heads * D {
+                XCTAssertEqual(got[i], expected[i], "\(positions) \(i)")
+                XCTAssertEqual(copied[i], expected[i], "\(positions) \(i)")
+            }
         }
     }
 }

@@ -61,12 +61,16 @@ void tern_f32_to_f16(const float *x, uint16_t *y, int64_t n);
 /// Attention of `heads` query heads (q: heads × d floats) that share one KV head, over its key and
 /// value rows first...last of an F16 cache (rows `stride` halves apart): out (heads × d) =
 /// softmax(q·kⱼ)·V per head, in one pass with a running maximum, summing in float. Each cache row
-/// is converted once for all heads. d is a multiple of 8.
-void tern_attend_f16(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v, int64_t stride,
+/// is converted once for all heads. d is a multiple of 8. Rows below `shared` are read from
+/// ks/vs instead (a forked sequence's prompt, held once for all forks; both row ranges are indexed
+/// by position), so the result is the same as if one cache held every row.
+void tern_attend_f16(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v,
+                     const uint16_t *ks, const uint16_t *vs, int64_t shared, int64_t stride,
                      int64_t first, int64_t last, int64_t d, float *out);
 
 /// The same over a float cache.
-void tern_attend_f32(const float *q, int64_t heads, const float *k, const float *v, int64_t stride,
+void tern_attend_f32(const float *q, int64_t heads, const float *k, const float *v,
+                     const float *ks, const float *vs, int64_t shared, int64_t stride,
                      int64_t first, int64_t last, int64_t d, float *out);
 
 /// A persistent pool of worker threads (pool.c).

@@ -55,15 +55,22 @@ public struct Candidates {
                 heap.swapAt(i, m); i = m
             }
         }
-        for i in 0..<count {
-            let item = (logits[i], ids[i])
-            if heap.count < k {
-                heap.append(item)
-                var c = heap.count - 1
-                while c > 0, less(heap[c], heap[(c - 1) / 2]) { heap.swapAt(c, (c - 1) / 2); c = (c - 1) / 2 }
-            } else if less(heap[0], item) {
-                heap[0] = item
-                siftDown(0)
+        // Once the heap is full, a logit below its smallest cannot enter: one comparison each.
+        var floor = -Float.infinity
+        logits.withUnsafeBufferPointer { lp in
+            ids.withUnsafeBufferPointer { ip in
+                for i in 0..<count where lp[i] >= floor {
+                    let item = (lp[i], ip[i])
+                    if heap.count < k {
+                        heap.append(item)
+                        var c = heap.count - 1
+                        while c > 0, less(heap[c], heap[(c - 1) / 2]) { heap.swapAt(c, (c - 1) / 2); c = (c - 1) / 2 }
+                    } else if less(heap[0], item) {
+                        heap[0] = item
+                        siftDown(0)
+                    }
+                    if heap.count == k { floor = heap[0].0 }
+                }
             }
         }
         heap.sort { less($1, $0) }

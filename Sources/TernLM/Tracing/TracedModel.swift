@@ -78,19 +78,61 @@ public struct TracedModel: LanguageModel {
         }
     }
 
-    public func score(_ prompt: Prompt, continuation: String) async throws -> Score {
+    /// The batch goes to the base model whole (the local engine decodes it together); each request
+    /// is answered from the cache or recorded on its own.
+    public func complete(batch requests: [CompletionRequest]) async throws -> [Completion] {
         let started = Date()
-        let request = CompletionRequest(prompt)
+        var out = [Completion?](repeating: nil, count: requests.count), misses: [Int] = []
+        for (i, request) in requests.enumerated() {
+            if let key = cacheKey(request), let hit = try store.cached(key) {
+                try store.record(record(request, kind: "complete", started: started, completion: hit, cacheHit: true))
+                out[i] = hit
+            } else {
+                misses.append(i)
+            }
+        }
+        guard !misses.isEmpty else { return out.map { $0! } }
         do {
-            let s = try await base.score(prompt, continuation: continuation)
-            var r = record(request, kind: "score", started: started)
-            r.output = continuation
-            r.choices = s.canonicalJSON
-            r.completionTokens = s.tokens.count
-            try store.record(r)
-            return s
+            let answered = try await base.complete(batch: misses.map { requests[$0] })
+            for (i, c) in zip(misses, answered) {
+                if let key = cacheKey(requests[i]) { try store.cache(c, key: key) }
+                try store.record(record(requests[i], kind: "complete", started: started, completion: c))
+                out[i] = c
+            }
         } catch {
-            _ = try? store.record(record(request, kind: "score", started: started, error: error))
+            for i in misses { _ = try? store.record(record(requests[i], kind: "complete", started: started, error: error)) }
+            throw error
+        }
+        return out.map { $0! }
+    }
+
+    public func score(_ prompt: Prompt, continuation: String) async throws -> Score {
+        try await score([prompt], continuations: [continuation])[0][0]
+    }
+
+    public func score(_ prompt: Prompt, continuations: [String]) async throws -> [Score] {
+        try await score([prompt], continuations: continuations)[0]
+    }
+
+    /// The prompts go to the base model together; each (prompt, continuation) is recorded.
+    public func score(_ prompts: [Prompt], continuations: [String]) async throws -> [[Score]] {
+        let started = Date()
+        do {
+            let scores = prompts.count == 1 && continuations.count == 1
+                ? [[try await base.score(prompts[0], continuation: continuations[0])]]
+                : try await base.score(prompts, continuations: continuations)
+            for (prompt, row) in zip(prompts, scores) {
+                for (continuation, s) in zip(continuations, row) {
+                    var r = record(CompletionRequest(prompt), kind: "score", started: started)
+                    r.output = continuation
+                    r.choices = s.canonicalJSON
+                    r.completionTokens = s.tokens.count
+                    try store.record(r)
+                }
+            }
+            return scores
+        } catch {
+            for prompt in prompts { _ = try? store.record(record(CompletionRequest(prompt), kind: "score", started: started, error: error)) }
             throw error
         }
     }

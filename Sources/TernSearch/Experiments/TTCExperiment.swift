@@ -10,7 +10,7 @@ import TernLM
 /// beam search and DVTS run a full search for every N. `pass@N` (any of the N samples is right) is
 /// the ceiling that a perfect verifier would reach.
 ///
-///     let e = TTCExperiment(policy: model, outcomeJudge: judge, processJudge: judge)
+///     let e = TTCExperiment(workers: [.init(policy: model, outcomeJudge: judge, processJudge: judge)])
 ///     let rows = try await e.run { print($0) }
 public struct TTCExperiment: Sendable {
     public struct Configuration: Sendable, Codable {
@@ -43,100 +43,135 @@ public struct TTCExperiment: Sendable {
 
     public static let strategies = ["majority vote", "best-of-N (ORM)", "weighted best-of-N (ORM)", "beam search (PRM)", "DVTS (PRM)", "pass@N"]
 
-    public let policy: any LanguageModel
-    /// The outcome and the process reward model's judge (the same model or two instances: a
-    /// local judge of each keeps its own preamble cached).
-    public let outcomeJudge: any LanguageModel
-    public let processJudge: any LanguageModel
+    /// The models one worker uses: the policy, and the outcome and process reward models' judge
+    /// (the same model or separate instances: a local judge of each keeps its own preamble cached).
+    public struct Models: Sendable {
+        public var policy: any LanguageModel
+        public var outcomeJudge: any LanguageModel
+        public var processJudge: any LanguageModel
+        public init(policy: any LanguageModel, outcomeJudge: any LanguageModel, processJudge: any LanguageModel) {
+            self.policy = policy
+            self.outcomeJudge = outcomeJudge
+            self.processJudge = processJudge
+        }
+    }
+
+    /// One worker per entry, each taking the next unsolved problem: on a CPU, two single-threaded
+    /// engines keep both cores busier than one engine with two threads.
+    public let workers: [Models]
     public let configuration: Configuration
 
-    public init(policy: any LanguageModel, outcomeJudge: any LanguageModel, processJudge: any LanguageModel,
-                configuration: Configuration = Configuration()) {
-        self.policy = policy
-        self.outcomeJudge = outcomeJudge
-        self.processJudge = processJudge
+    public init(workers: [Models], configuration: Configuration = Configuration()) {
+        precondition(!workers.isEmpty, "at least one worker")
+        self.workers = workers
         self.configuration = configuration
     }
 
     public var problems: [ArithmeticProblem] { ArithmeticProblems.generate(count: configuration.problems, seed: configuration.seed) }
 
+    /// One strategy at one N on one problem.
+    struct Outcome: Sendable {
+        var strategy: String, n: Int, right: Bool, tokens: Int, calls: Int, seconds: Double
+    }
+
     /// Runs every strategy at every N on every problem; `progress` gets one line per problem.
-    public func run(progress: @Sendable (String) -> Void = { _ in }) async throws -> [Row] {
-        let cfg = configuration
-        var rows: [String: Row] = [:]
-        func add(_ strategy: String, _ n: Int, _ right: Bool, tokens: Int, calls: Int, seconds: Double) {
-            let key = "\(strategy)@\(n)"
-            var r = rows[key] ?? Row(strategy: strategy, n: n, correct: 0, total: 0, generatedTokens: 0, calls: 0, seconds: 0)
-            r.correct += right ? 1 : 0
-            r.total += 1
-            r.generatedTokens += Double(tokens)
-            r.calls += Double(calls)
-            r.seconds += seconds
-            rows[key] = r
+    /// The results do not depend on how many workers there are: each problem's seeds follow from
+    /// its index.
+    public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> [Row] {
+        let problems = self.problems, started = Date()
+        let queue = WorkQueue(count: problems.count)
+        let outcomes = try await withThrowingTaskGroup(of: [(Int, [Outcome])].self) { group in
+            for models in workers {
+                group.addTask {
+                    var done: [(Int, [Outcome])] = []
+                    while let index = queue.next() {
+                        done.append((index, try await self.solve(problems[index], index: index, models: models)))
+                        let finished = queue.finished()
+                        progress(String(format: "problem %d/%d  %.0f s", finished, problems.count, Date().timeIntervalSince(started)))
+                    }
+                    return done
+                }
+            }
+            var all: [(Int, [Outcome])] = []
+            for try await part in group { all += part }
+            return all.sorted { $0.0 < $1.0 }.flatMap(\.1)
         }
-        let started = Date()
-        for (index, problem) in problems.enumerated() {
-            let prompt = Prompt.text(ArithmeticProblems.prompt(for: problem))
-            let truth = String(problem.answer)
-            let parameters = GenerationParameters(temperature: cfg.temperature, seed: cfg.seed &* 1_000_003 &+ UInt64(index),
-                                                  maxTokens: cfg.maxTokens, stop: ["\n\n", "\nProblem:"])
-            // One pool of samples for the sampling strategies, each scored once by the ORM.
-            let t0 = Date()
-            let pool = try await samplePool(prompt: prompt, problem: problem.question, parameters: parameters)
-            let poolSeconds = Date().timeIntervalSince(t0)
-            for n in cfg.budgets {
-                let first = Array(pool.candidates.prefix(n))
-                let tokens = pool.tokens.prefix(n).reduce(0, +)
-                add("majority vote", n, MajorityVote.select(first)?.answer == truth, tokens: tokens, calls: 1, seconds: poolSeconds)
-                add("best-of-N (ORM)", n, BestOfN.select(first)?.answer == truth, tokens: tokens, calls: 1 + n, seconds: poolSeconds)
-                add("weighted best-of-N (ORM)", n, WeightedBestOfN.select(first)?.answer == truth, tokens: tokens, calls: 1 + n, seconds: poolSeconds)
-                add("pass@N", n, first.contains { $0.answer == truth }, tokens: tokens, calls: 1, seconds: poolSeconds)
-            }
-            // Step-wise searches: one full search per N.
-            let prm = ProcessRewardModel(lm: processJudge, preamble: Self.prmPreamble)
-            func search(_ strategy: any SearchStrategy) async throws -> (SearchResult, Double) {
-                let t = Date()
-                let r = try await strategy.run(problem: problem.question, prompt: prompt, context: SearchContext(lm: policy, parameters: parameters))
-                return (r, Date().timeIntervalSince(t))
-            }
-            for n in cfg.budgets {
-                let (r, seconds) = try await search(BeamSearch(n: n, width: min(cfg.width, n), maxIterations: cfg.maxIterations,
-                                                               delimiter: "\n", stepTokens: cfg.stepTokens, scorer: prm))
-                add("beam search (PRM)", n, r.best.answer == truth, tokens: r.spend.generatedTokens, calls: r.spend.calls, seconds: seconds)
-            }
-            // DVTS's subtrees are independent and each draws from seeds named after it, so DVTS at
-            // N ≥ M is read off the first N/M subtrees of one run at the largest N (with its spend
-            // in proportion); below M the width changes, so those run on their own.
-            let largest = cfg.budgets.max() ?? 1
-            let full = try await search(DVTS(n: largest, width: min(cfg.width, largest), maxIterations: cfg.maxIterations,
-                                             delimiter: "\n", stepTokens: cfg.stepTokens, scorer: prm))
-            for n in cfg.budgets {
-                let width = min(cfg.width, n)
-                let (r, seconds) = n >= cfg.width ? full
-                    : try await search(DVTS(n: n, width: width, maxIterations: cfg.maxIterations, delimiter: "\n",
-                                            stepTokens: cfg.stepTokens, scorer: prm))
-                let share = n >= cfg.width ? Double(n / width) / Double(r.leaves.count) : 1
-                let leaves = r.leaves.prefix(n / width)
-                let best = leaves.first { $0.score == leaves.map(\.score).max() }
-                add("DVTS (PRM)", n, best?.answer == truth, tokens: Int((Double(r.spend.generatedTokens) * share).rounded()),
-                    calls: Int((Double(r.spend.calls) * share).rounded()), seconds: seconds * share)
-            }
-            let done = index + 1, elapsed = Date().timeIntervalSince(started)
-            let majority16 = rows["majority vote@\(cfg.budgets.last ?? 1)"]?.correct ?? 0
-            progress("problem \(done)/\(cfg.problems)  \(String(format: "%.0f", elapsed)) s  majority@\(cfg.budgets.last ?? 1) right so far: \(majority16)")
+        var rows: [String: Row] = [:]
+        for o in outcomes {
+            let key = "\(o.strategy)@\(o.n)"
+            var r = rows[key] ?? Row(strategy: o.strategy, n: o.n, correct: 0, total: 0, generatedTokens: 0, calls: 0, seconds: 0)
+            r.correct += o.right ? 1 : 0
+            r.total += 1
+            r.generatedTokens += Double(o.tokens)
+            r.calls += Double(o.calls)
+            r.seconds += o.seconds
+            rows[key] = r
         }
         for key in rows.keys {
             rows[key]!.generatedTokens /= Double(max(1, rows[key]!.total))
             rows[key]!.calls /= Double(max(1, rows[key]!.total))
             rows[key]!.seconds /= Double(max(1, rows[key]!.total))
         }
-        return Self.strategies.flatMap { s in cfg.budgets.compactMap { rows["\(s)@\($0)"] } }
+        return Self.strategies.flatMap { s in configuration.budgets.compactMap { rows["\(s)@\($0)"] } }
     }
 
-    private func samplePool(prompt: Prompt, problem: String, parameters: GenerationParameters) async throws -> (candidates: [Candidate], tokens: [Int]) {
-        let context = SearchContext(lm: policy, parameters: parameters)
+    private func solve(_ problem: ArithmeticProblem, index: Int, models: Models) async throws -> [Outcome] {
+        let cfg = configuration
+        var out: [Outcome] = []
+        let prompt = Prompt.text(ArithmeticProblems.prompt(for: problem))
+        let truth = String(problem.answer)
+        let parameters = GenerationParameters(temperature: cfg.temperature, seed: cfg.seed &* 1_000_003 &+ UInt64(index),
+                                              maxTokens: cfg.maxTokens, stop: ["\n\n", "\nProblem:"])
+        // One pool of samples for the sampling strategies, each scored once by the ORM.
+        let t0 = Date()
+        let pool = try await samplePool(prompt: prompt, problem: problem.question, parameters: parameters, models: models)
+        let poolSeconds = Date().timeIntervalSince(t0)
+        for n in cfg.budgets {
+            let first = Array(pool.candidates.prefix(n))
+            let tokens = pool.tokens.prefix(n).reduce(0, +)
+            out.append(Outcome(strategy: "majority vote", n: n, right: MajorityVote.select(first)?.answer == truth, tokens: tokens, calls: 1, seconds: poolSeconds))
+            out.append(Outcome(strategy: "best-of-N (ORM)", n: n, right: BestOfN.select(first)?.answer == truth, tokens: tokens, calls: 1 + n, seconds: poolSeconds))
+            out.append(Outcome(strategy: "weighted best-of-N (ORM)", n: n, right: WeightedBestOfN.select(first)?.answer == truth, tokens: tokens,
+                               calls: 1 + n, seconds: poolSeconds))
+            out.append(Outcome(strategy: "pass@N", n: n, right: first.contains { $0.answer == truth }, tokens: tokens, calls: 1, seconds: poolSeconds))
+        }
+        // Step-wise searches: one full search per N.
+        let prm = ProcessRewardModel(lm: models.processJudge, preamble: Self.prmPreamble)
+        func search(_ strategy: any SearchStrategy) async throws -> (SearchResult, Double) {
+            let t = Date()
+            let r = try await strategy.run(problem: problem.question, prompt: prompt, context: SearchContext(lm: models.policy, parameters: parameters))
+            return (r, Date().timeIntervalSince(t))
+        }
+        for n in cfg.budgets {
+            let (r, seconds) = try await search(BeamSearch(n: n, width: min(cfg.width, n), maxIterations: cfg.maxIterations,
+                                                           delimiter: "\n", stepTokens: cfg.stepTokens, scorer: prm))
+            out.append(Outcome(strategy: "beam search (PRM)", n: n, right: r.best.answer == truth, tokens: r.spend.generatedTokens,
+                               calls: r.spend.calls, seconds: seconds))
+        }
+        // DVTS's subtrees are independent and each draws from seeds named after it, so DVTS at
+        // N ≥ M is read off the first N/M subtrees of one run at the largest N (with its spend
+        // in proportion); below M the width changes, so those run on their own.
+        let largest = cfg.budgets.max() ?? 1
+        let full = try await search(DVTS(n: largest, width: min(cfg.width, largest), maxIterations: cfg.maxIterations,
+                                         delimiter: "\n", stepTokens: cfg.stepTokens, scorer: prm))
+        for n in cfg.budgets {
+            let width = min(cfg.width, n)
+            let (r, seconds) = n >= cfg.width ? full
+                : try await search(DVTS(n: n, width: width, maxIterations: cfg.maxIterations, delimiter: "\n",
+                                        stepTokens: cfg.stepTokens, scorer: prm))
+            let share = n >= cfg.width ? Double(n / width) / Double(r.leaves.count) : 1
+            let leaves = r.leaves.prefix(n / width)
+            let best = leaves.first { $0.score == leaves.map(\.score).max() }
+            out.append(Outcome(strategy: "DVTS (PRM)", n: n, right: best?.answer == truth, tokens: Int((Double(r.spend.generatedTokens) * share).rounded()),
+                               calls: Int((Double(r.spend.calls) * share).rounded()), seconds: seconds * share))
+        }
+        return out
+    }
+
+    private func samplePool(prompt: Prompt, problem: String, parameters: GenerationParameters, models: Models) async throws -> (candidates: [Candidate], tokens: [Int]) {
+        let context = SearchContext(lm: models.policy, parameters: parameters)
         let choices = try await context.sample(prompt, n: configuration.budgets.max() ?? 1)
-        let orm = OutcomeRewardModel(lm: outcomeJudge, preamble: Self.ormPreamble)
+        let orm = OutcomeRewardModel(lm: models.outcomeJudge, preamble: Self.ormPreamble)
         var candidates = choices.map { Candidate(steps: [$0.text], answer: AnswerExtractor.answerLine($0.text), complete: $0.finishReason == .stop) }
         let scores = try await orm.stepScores(problem: problem, solutions: candidates.map(\.steps), known: candidates.map { _ in [] }, context: context)
         for i in candidates.indices {
@@ -146,9 +181,9 @@ public struct TTCExperiment: Sendable {
         return (candidates, choices.map { $0.tokenIDs?.count ?? 0 })
     }
 
-    // MARK: Judge prompts (worked by hand: right and wrong steps, so a base model has a pattern to follow)
+    // MARK: Judge prompts (judged by hand: right and wrong steps, so a base model has a pattern to follow)
 
-    static let prmPreamble = """
+    public static let prmPreamble = """
         Problem: Kim has 7 pears. She buys 5 more and gives away 4. How many pears does Kim have now?
         Step 1: 7 + 5 = 12.
         Is the last step correct? Yes
@@ -172,7 +207,7 @@ public struct TTCExperiment: Sendable {
 
         """
 
-    static let ormPreamble = """
+    public static let ormPreamble = """
         Problem: Kim has 7 pears. She buys 5 more and gives away 4. How many pears does Kim have now?
         Solution: 7 + 5 = 12.
         12 - 4 = 8.
@@ -199,4 +234,20 @@ public struct TTCExperiment: Sendable {
 
 
         """
+}
+
+/// Hands out problem indices to workers, and counts the finished ones.
+final class WorkQueue: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private let count: Int
+    private var nextIndex = 0, done = 0
+    init(count: Int) { self.count = count }
+    func next() -> Int? {
+        lock.withLock {
+            guard nextIndex < count else { return nil }
+            defer { nextIndex += 1 }
+            return nextIndex
+        }
+    }
+    func finished() -> Int { lock.withLock { done += 1; return done } }
 }

@@ -7,17 +7,22 @@ public struct TTCReport: Sendable, Codable {
     public var configuration: TTCExperiment.Configuration
     public var seconds: Double
     public var model: String
+    /// Problems solved at once (each worker an engine with its share of the threads).
+    public var workers: Int
+    public var threads: Int
     /// Prompt tokens the policy and the judge evaluated over the whole run.
     public var policyPrefilled: Int
     public var judgePrefilled: Int
     public var command: String
 
     public init(rows: [TTCExperiment.Row], configuration: TTCExperiment.Configuration, seconds: Double, model: String,
-                policyPrefilled: Int, judgePrefilled: Int, command: String) {
+                workers: Int, threads: Int, policyPrefilled: Int, judgePrefilled: Int, command: String) {
         self.rows = rows
         self.configuration = configuration
         self.seconds = seconds
         self.model = model
+        self.workers = workers
+        self.threads = threads
         self.policyPrefilled = policyPrefilled
         self.judgePrefilled = judgePrefilled
         self.command = command
@@ -36,8 +41,8 @@ public struct TTCReport: Sendable, Codable {
             s += "| \(strategy) | " + cells.joined(separator: " | ") + " |\n"
         }
         let total = rows.first?.total ?? 0
-        s += String(format: "\n%d problems, seed %llu, %@; %.1f min. Cells: accuracy (policy tokens generated, seconds, per problem).\n",
-                    total, configuration.seed, model, seconds / 60)
+        s += String(format: "\n%d problems, seed %llu, %@, %d worker(s) on %d thread(s); %.1f min. Cells: accuracy (policy tokens generated, seconds on one worker, per problem).\n",
+                    total, configuration.seed, model, workers, threads, seconds / 60)
         return s
     }
 

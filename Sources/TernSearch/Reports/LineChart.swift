@@ -29,6 +29,8 @@ public struct LineChart: Sendable {
     public var slantedXLabels = false
     /// The x axis is log2 (for budgets 1, 2, 4, …).
     public var logX = false
+    /// x positions marked by a dashed vertical line (forking tokens).
+    public var markers: [Double] = []
     /// The y range; nil fits the data (from 0).
     public var yRange: ClosedRange<Double>?
     public var width = 720.0
@@ -92,6 +94,9 @@ public struct LineChart: Sendable {
             } else {
                 s += "<text x=\"\(n(x))\" y=\"\(n(top + plotH + 18))\" font-size=\"11\" text-anchor=\"middle\">\(escape(t.label))</text>\n"
             }
+        }
+        for m in markers {
+            s += "<line x1=\"\(n(px(m)))\" y1=\"\(n(top))\" x2=\"\(n(px(m)))\" y2=\"\(n(top + plotH))\" stroke=\"#d62728\" stroke-dasharray=\"3 3\"/>\n"
         }
         s += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotW))\" height=\"\(n(plotH))\" fill=\"none\" stroke=\"#333\"/>\n"
         s += "<text x=\"\(n(left + plotW / 2))\" y=\"\(n(height - 8))\" font-size=\"12\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
