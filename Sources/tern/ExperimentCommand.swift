@@ -73,7 +73,7 @@ extension Experiment {
                                    workers: count, threads: modelOptions.threads,
                                    policyPrefilled: policies.map(\.prefilledTokens).reduce(0, +),
                                    judgePrefilled: judges.map(\.prefilledTokens).reduce(0, +),
-                                   command: "tern experiment ttc " + CommandLine.arguments.dropFirst(3).joined(separator: " "))
+                                   command: (["tern experiment ttc"] + CommandLine.arguments.dropFirst(3)).joined(separator: " "))
             print(report.table())
             let files = try report.write(to: out)
             note("wrote " + files.joined(separator: ", "))

@@ -21,19 +21,29 @@ struct Forks: ParsableCommand {
     @Option(help: "Total-variation shift that marks a forking token.") var threshold = 0.5
     @Option(help: "Output path without extension: writes PATH.json and PATH.svg (and PATH.png when a converter is installed).")
     var out = "forks"
-    @Argument(help: "The prompt.") var prompt: String
+    @Option(name: .customLong("arithmetic-problem"), help: "Use problem K of `tern experiment ttc`'s seeded set (seed 1) as the prompt.")
+    var arithmeticProblem: Int?
+    @Argument(help: "The prompt.") var prompt: String?
 
     func validate() throws {
         guard samples >= 1, samples <= 64 else { throw ValidationError("--samples must be 1 to 64") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be ≥ 1") }
         guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
+        guard (prompt == nil) != (arithmeticProblem == nil) else { throw ValidationError("give a prompt or --arithmetic-problem K, not both") }
+        if let k = arithmeticProblem, k < 0 || k >= 1000 { throw ValidationError("--arithmetic-problem must be 0 to 999") }
         do { _ = try NSRegularExpression(pattern: answer) } catch {
             throw ValidationError("--answer is not a valid regular expression: \(answer)")
         }
     }
 
+    /// The prompt text: given, or a seeded arithmetic problem in the experiment's few-shot format.
+    private var text: String {
+        arithmeticProblem.map { ArithmeticProblems.prompt(for: ArithmeticProblems.generate(count: $0 + 1, seed: 1)[$0]) } ?? prompt ?? ""
+    }
+
     func run() throws {
         let regex = try NSRegularExpression(pattern: answer)
+        let prompt = text
         let loaded = try modelOptions.load()
         let session = Session(loaded, contextSize: min(4096, loaded.model.contextLength))
         var options = ForkingPaths.Options(samples: samples, maxTokens: maxTokens)
@@ -73,7 +83,7 @@ struct Forks: ParsableCommand {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let file = File(model: modelOptions.model, prompt: prompt, answer: answer, temperature: temperature, threshold: threshold, report: report)
+        let file = File(model: modelOptions.model, prompt: text, answer: answer, temperature: temperature, threshold: threshold, report: report)
         let json = out + ".json", svg = out + ".svg"
         try encoder.encode(file).write(to: URL(fileURLWithPath: json), options: .atomic)
         try LineChart.stacked(charts(report)).write(toFile: svg, atomically: true, encoding: .utf8)
