@@ -46,9 +46,9 @@ public struct ForkedGenerator {
         for i in sequences.indices {
             sequences[i].result.promptSeconds = t1.timeIntervalSince(t0)
         }
+        // Each sequence's cache has room for its prompt and its own tokens, not a whole context.
         let longest = options.map(\.maxTokens).max() ?? 0
         let capacity = min(session.contextSize, (prompts.map(\.count).max() ?? 0) + longest + 1)
-        // Each sequence's cache holds its prompt and its own tokens, not a whole context.
         // Every distinct rest of a prompt is evaluated once (all of them packed into shared passes)
         // and copied to the sequences that share it; each sequence draws its first token from its
         // prompt's last logits.

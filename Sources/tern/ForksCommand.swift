@@ -31,9 +31,6 @@ struct Forks: ParsableCommand {
         guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
         guard (prompt == nil) != (arithmeticProblem == nil) else { throw ValidationError("give a prompt or --arithmetic-problem K, not both") }
         if let k = arithmeticProblem, k < 0 || k >= 1000 { throw ValidationError("--arithmetic-problem must be 0 to 999") }
-        do { _ = try NSRegularExpression(pattern: answer) } catch {
-            throw ValidationError("--answer is not a valid regular expression: \(answer)")
-        }
     }
 
     /// The prompt text: given, or a seeded arithmetic problem in the experiment's few-shot format.
@@ -42,7 +39,9 @@ struct Forks: ParsableCommand {
     }
 
     func run() throws {
-        let regex = try NSRegularExpression(pattern: answer)
+        guard let regex = try? NSRegularExpression(pattern: answer) else {
+            throw CommandError("--answer is not a valid regular expression: \(answer)")
+        }
         let prompt = text
         let loaded = try modelOptions.load()
         let session = Session(loaded, contextSize: min(4096, loaded.model.contextLength))

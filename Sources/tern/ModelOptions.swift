@@ -30,3 +30,9 @@ func emit(_ text: String) {
 func note(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
+
+/// A failure the user can fix, printed as one line ("Error: …") with a non-zero exit and no usage text.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

@@ -22,10 +22,10 @@ struct Parse: ParsableCommand {
             if let schema {
                 guard let data = FileManager.default.contents(atPath: schema),
                       let s = try? JSONDecoder().decode(JSONValue.self, from: data) else {
-                    throw ParseFailure("cannot read a JSON schema from \(schema)")
+                    throw CommandError("cannot read a JSON schema from \(schema)")
                 }
                 value = SchemaCoercion.coerced(value, to: s)
-                if let v = SchemaValidator(schema: s).validate(value).first { throw ParseFailure("does not match the schema: \(v)") }
+                if let v = SchemaValidator(schema: s).validate(value).first { throw CommandError("does not match the schema: \(v)") }
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -35,9 +35,4 @@ struct Parse: ParsableCommand {
             throw ExitCode(1)
         }
     }
-}
-
-struct ParseFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
 }

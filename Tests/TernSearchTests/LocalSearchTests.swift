@@ -21,18 +21,25 @@ final class LocalSearchTests: XCTestCase {
 
     private let problem = ArithmeticProblems.generate(count: 1, seed: 3)[0]
 
-    private func run(_ strategy: any SearchStrategy, policy: LocalModel, judge: LocalModel, forks: Bool) async throws -> SearchResult {
+    private var promptTokens: Int {
+        get throws { try model().promptTokens(.text(ArithmeticProblems.prompt(for: problem))).ids.count }
+    }
+
+    /// Runs the strategy `make` builds around a PRM (its own judge instance) on a fresh policy;
+    /// `forks: false` is naive repetition: one request per sample and no prompt cache.
+    private func search(forks: Bool = true, _ make: (ProcessRewardModel) -> any SearchStrategy) async throws -> (SearchResult, LocalModel) {
+        let policy = try model(promptCache: forks), judge = try model()
+        let strategy = make(ProcessRewardModel(lm: judge, preamble: TTCExperiment.prmPreamble))
         let parameters = GenerationParameters(temperature: 0.8, seed: 11, maxTokens: 48, stop: ["\n\n"])
-        return try await strategy.run(problem: problem.question, prompt: .text(ArithmeticProblems.prompt(for: problem)),
-                                      context: SearchContext(lm: policy, parameters: parameters, forks: forks))
+        let r = try await strategy.run(problem: problem.question, prompt: .text(ArithmeticProblems.prompt(for: problem)),
+                                       context: SearchContext(lm: policy, parameters: parameters, forks: forks))
+        return (r, policy)
     }
 
     func testBeamSearchEvaluatesThePromptOnce() async throws {
-        let policy = try model(), judge = try model()
-        let promptTokens = try policy.promptTokens(.text(ArithmeticProblems.prompt(for: problem))).ids.count
-        let beam = BeamSearch(n: 8, width: 4, maxIterations: 3, delimiter: "\n", stepTokens: 16,
-                              scorer: ProcessRewardModel(lm: judge, preamble: TTCExperiment.prmPreamble))
-        let r = try await run(beam, policy: policy, judge: judge, forks: true)
+        let beam = { BeamSearch(n: 8, width: 4, maxIterations: 3, delimiter: "\n", stepTokens: 16, scorer: $0) as any SearchStrategy }
+        let (r, policy) = try await search(beam)
+        let promptTokens = try self.promptTokens
         let requests = r.spend.calls - r.candidates.count  // every candidate was scored by one judge call
         XCTAssertGreaterThanOrEqual(requests, 3, "the search took several steps")
         // The prompt once, then only the steps each batch adds after it: never the prompt again.
@@ -40,24 +47,16 @@ final class LocalSearchTests: XCTestCase {
         XCTAssertLessThan(policy.prefilledTokens, promptTokens + r.spend.generatedTokens + 8 * requests,
                           "a candidate re-evaluated the prompt (\(policy.prefilledTokens) tokens for a \(promptTokens)-token prompt)")
 
-        // Naive repetition (one request per sample, no prompt cache) draws the same samples and
-        // pays for the prompt on every one of them.
-        let naivePolicy = try model(promptCache: false), naiveJudge = try model()
-        let beamNaive = BeamSearch(n: 8, width: 4, maxIterations: 3, delimiter: "\n", stepTokens: 16,
-                                   scorer: ProcessRewardModel(lm: naiveJudge, preamble: TTCExperiment.prmPreamble))
-        let naive = try await run(beamNaive, policy: naivePolicy, judge: naiveJudge, forks: false)
+        // Naive repetition draws the same samples and pays for the prompt on every one of them.
+        let (naive, naivePolicy) = try await search(forks: false, beam)
         XCTAssertEqual(naive.candidates.map(\.text), r.candidates.map(\.text), "forking changes the cost, not the samples")
         XCTAssertGreaterThanOrEqual(naivePolicy.prefilledTokens, promptTokens * naive.candidates.count)
     }
 
     func testDVTSSubtreesShareThePrompt() async throws {
-        let policy = try model(), judge = try model()
-        let promptTokens = try policy.promptTokens(.text(ArithmeticProblems.prompt(for: problem))).ids.count
-        let dvts = DVTS(n: 8, width: 4, maxIterations: 3, delimiter: "\n", stepTokens: 16,
-                        scorer: ProcessRewardModel(lm: judge, preamble: TTCExperiment.prmPreamble))
-        let r = try await run(dvts, policy: policy, judge: judge, forks: true)
+        let (r, policy) = try await search { DVTS(n: 8, width: 4, maxIterations: 3, delimiter: "\n", stepTokens: 16, scorer: $0) }
         XCTAssertEqual(r.leaves.count, 2)
-        XCTAssertLessThan(policy.prefilledTokens, promptTokens + r.spend.generatedTokens + 16 * 3)
+        XCTAssertLessThan(policy.prefilledTokens, try promptTokens + r.spend.generatedTokens + 16 * 3)
         // Two subtrees started from the same prompt drew different first steps (seeds named after them).
         let firstSteps = Set(r.candidates.prefix(8).map { $0.steps[0] })
         XCTAssertGreaterThan(firstSteps.count, 1)
