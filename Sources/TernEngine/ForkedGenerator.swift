@@ -34,13 +34,8 @@ public struct ForkedGenerator {
         if options.count == 1 {  // one sequence decodes on the session itself
             return [try Generator(session: session).generate(tokens: prompts[0], options: options[0], isCancelled: isCancelled) { onText(0, $0) }]
         }
-        let shared = Self.sharedPrefix(prompts)
         let t0 = Date()
-        let reused = try Generator(session: session).prefill(shared)
-        for p in prompts where p.count >= session.contextSize {
-            throw EngineError.promptTooLong(tokens: p.count, context: session.contextSize)
-        }
-        let promptLogits = try session.evaluate(Array(shared[reused...]))
+        let (shared, reused, promptLogits) = try evaluateSharedStart(prompts)
         let t1 = Date()
         var sequences = options.indices.map { SequenceDecoder(prompt: prompts[$0], options: options[$0], tokenizer: session.tokenizer) }
         for i in sequences.indices {
@@ -66,7 +61,7 @@ public struct ForkedGenerator {
         let restLogits = try rests.isEmpty ? nil : batch.extend(rests.map { (groups[$0]![0], $0) })
         for rest in order {
             let members = groups[rest]!
-            var logits = UnsafeBufferPointer(promptLogits)
+            var logits = promptLogits
             if let k = rests.firstIndex(of: rest), let restLogits {
                 for i in members.dropFirst() { batch.copy(members[0], to: i) }
                 logits = UnsafeBufferPointer(rebasing: restLogits[(k * V)..<((k + 1) * V)])
@@ -110,12 +105,7 @@ public struct ForkedGenerator {
     @discardableResult
     public func lastLogits(of prompts: [[Int]], _ body: (Int, UnsafeBufferPointer<Float>) -> Void) throws -> Int {
         guard !prompts.isEmpty else { return 0 }
-        for p in prompts where p.count >= session.contextSize {
-            throw EngineError.promptTooLong(tokens: p.count, context: session.contextSize)
-        }
-        let shared = Self.sharedPrefix(prompts)
-        let reused = try Generator(session: session).prefill(shared)
-        let promptLogits = UnsafeBufferPointer(try session.evaluate(Array(shared[reused...])))
+        let (shared, reused, promptLogits) = try evaluateSharedStart(prompts)
         var evaluated = shared.count - reused
         var distinct: [[Int]] = [], users: [[Int]: [Int]] = [:]
         for (i, p) in prompts.enumerated() {
@@ -135,6 +125,18 @@ public struct ForkedGenerator {
             }
         }
         return evaluated
+    }
+
+    /// Checks every prompt fits, then evaluates the start they all share on the session (reusing
+    /// what the session still holds of it): the start, how many of its tokens were reused, and the
+    /// logits after it.
+    private func evaluateSharedStart(_ prompts: [[Int]]) throws -> (shared: [Int], reused: Int, logits: UnsafeBufferPointer<Float>) {
+        for p in prompts where p.count >= session.contextSize {
+            throw EngineError.promptTooLong(tokens: p.count, context: session.contextSize)
+        }
+        let shared = Self.sharedPrefix(prompts)
+        let reused = try Generator(session: session).prefill(shared)
+        return (shared, reused, UnsafeBufferPointer(try session.evaluate(Array(shared[reused...]))))
     }
 
     /// The longest start all prompts share.

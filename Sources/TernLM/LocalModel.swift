@@ -107,8 +107,8 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
             guard ids.count + next.count <= self.session.contextSize else {
                 throw LMError.promptTooLong(tokens: ids.count + next.count, context: self.session.contextSize)
             }
-            let kept = self.promptCache ? self.session.rewind(toSharedPrefixOf: ids) : 0
-            if !self.promptCache { self.session.reset() }
+            self.forgetUnlessCaching()
+            let kept = self.session.rewind(toSharedPrefixOf: ids)
             var logits = try self.session.evaluate(Array(ids[kept...]))
             self.prefilled.add(ids.count - kept + next.count - 1)
             var tokens: [TokenLogprob] = []
@@ -143,7 +143,7 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
         guard !prompts.isEmpty else { return [] }
         return try await run { _ in
             let promptIDs = try prompts.map { try self.promptTokens($0).ids }
-            if !self.promptCache { self.session.reset() }
+            self.forgetUnlessCaching()
             var out = [[Score]](repeating: [], count: prompts.count)
             let evaluated = try ForkedGenerator(session: self.session).lastLogits(of: promptIDs) { i, logits in
                 let lps = logprobs(logits, of: ids.map { $0[0] })
@@ -262,7 +262,7 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
         guard options.count <= 64 else { throw LMError.invalidRequest("at most 64 sequences decode together, got \(options.count)") }
         let tokenizer = loaded.tokenizer
         var firstToken: Date?
-        if !promptCache { session.reset() }
+        forgetUnlessCaching()
         // All choices fork from one evaluation of what their prompts share and decode as a batch.
         let results = try ForkedGenerator(session: session).generate(prompts: prompts, options: options, isCancelled: { cancel.isSet }) { i, text in
             if firstToken == nil { firstToken = Date() }
@@ -294,6 +294,11 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
                                         timeToFirstToken: firstToken.map { $0.timeIntervalSince(started) }),
                        renderedPrompt: rendered[r])
         }
+    }
+
+    /// Without the prompt cache, the next request starts from an empty session.
+    private func forgetUnlessCaching() {
+        if !promptCache { session.reset() }
     }
 
     /// Built on the first constrained request, then shared by all.
