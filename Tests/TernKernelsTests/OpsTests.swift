@@ -72,8 +72,9 @@ final class OpsTests: XCTestCase {
         for isa in isas {
             XCTAssertEqual(tern_select_kernels(isa), 1)
             for type in [GGMLType.f32, .f16, .q4_0, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K] {
-                // 37 rows and 1, 3, 9 tokens leave partial 4×4 tiles; 21 blocks of 32 leave the
-                // two-block unrolled loop a tail; 3 super-blocks of 256 for the K-quants.
+                // 37 rows and 1, 3, 9 tokens leave partial 4×4 tiles (and AVX-512's pairs of 8-row
+                // groups end on a partial group); 21 blocks of 32 leave the two-block unrolled loop
+                // a tail; 3 super-blocks of 256 for the K-quants.
                 let rows = 37, cols = type.blockSize == 256 ? 768 : 672
                 let bytes = randomMatrixBytes(type, rows: rows, cols: cols, rng: &rng)
                 bytes.withUnsafeBytes { raw in
