@@ -34,8 +34,9 @@ let package = Package(
         .target(name: "TernModels", dependencies: ["TernKernels", "TernCKernels", "TernGGUF"], swiftSettings: fast),
         .target(name: "TernEngine", dependencies: ["TernModels", "TernTokenizers"], swiftSettings: fast),
         .target(name: "TernStore", swiftSettings: fast),
+        .target(name: "TernEmbeddings", dependencies: ["TernKernels", "TernCKernels"], swiftSettings: fast),
         .target(name: "TernLM", dependencies: [
-            "TernEngine", "TernStore",
+            "TernEngine", "TernStore", "TernEmbeddings",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -43,6 +44,7 @@ let package = Package(
         ]),
         .target(name: "TernPrograms", dependencies: ["TernLM"]),
         .target(name: "TernSearch", dependencies: ["TernLM"]),
+        .target(name: "TernEnsembles", dependencies: ["TernLM"]),
         .target(name: "TernServer", dependencies: [
             "TernLM",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -60,9 +62,11 @@ let package = Package(
         .testTarget(name: "TernModelsTests", dependencies: ["TernModels", "TernGGUF", "TernKernels", "TernCKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernEngineTests", dependencies: ["TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernStoreTests", dependencies: ["TernStore"]),
+        .testTarget(name: "TernEmbeddingsTests", dependencies: ["TernEmbeddings", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernLMTests", dependencies: ["TernLM", "TernStore"]),
         .testTarget(name: "TernProgramsTests", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernSearchTests", dependencies: ["TernSearch", "TernLM", "TernStore"]),
+        .testTarget(name: "TernEnsemblesTests", dependencies: ["TernEnsembles", "TernLM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernServerTests", dependencies: [
             "TernServer", "TernLM", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

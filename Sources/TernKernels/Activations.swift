@@ -7,6 +7,11 @@ public func geluTanh(_ x: Float) -> Float {
     return 0.5 * x * (1 + tanhf(c * x * (1 + 0.044715 * x * x)))
 }
 
+/// GELU as BERT computes it, with the error function: 0.5·x·(1 + erf(x/√2)), in place.
+public func geluErf(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
+    for i in 0..<count { x[i] = 0.5 * x[i] * (1 + erff(x[i] * 0.70710678118654752)) }
+}
+
 /// GeGLU as in Gemma: gate[i] = gelu(gate[i]) · up[i], in place in `gate`. gate, up: (count)
 ///
 /// With `table`, GELU is looked up as ggml's CPU backend does it: the input rounded to half

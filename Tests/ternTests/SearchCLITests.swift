@@ -55,8 +55,9 @@ final class SearchCLITests: XCTestCase {
         XCTAssertTrue(o.stdout.contains("| beam search (PRM) |"), o.stdout)
         let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/results.json"))) as! [String: Any]
         let rows = results["rows"] as! [[String: Any]]
-        XCTAssertEqual(rows.count, 6 * 2, "six strategies at two N")
-        XCTAssertTrue(rows.allSatisfy { ($0["total"] as? Int) == 2 })
+        XCTAssertEqual(rows.count, 7 * 2, "seven rows at two N")
+        // Two problems; the pool-mean row counts their samples (two each).
+        XCTAssertTrue(rows.allSatisfy { ($0["total"] as? Int) == (($0["strategy"] as? String) == "one sample (pool mean)" ? 4 : 2) })
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/accuracy.svg"))
         XCTAssertTrue(try String(contentsOfFile: dir + "/table.md", encoding: .utf8).hasPrefix("Command: `tern experiment ttc"))
     }

@@ -41,7 +41,11 @@ public struct TTCExperiment: Sendable {
         public var accuracy: Double { total == 0 ? 0 : Double(correct) / Double(total) }
     }
 
-    public static let strategies = ["majority vote", "best-of-N (ORM)", "weighted best-of-N (ORM)", "beam search (PRM)", "DVTS (PRM)", "pass@N"]
+    public static let strategies = ["majority vote", "best-of-N (ORM)", "weighted best-of-N (ORM)", "beam search (PRM)", "DVTS (PRM)", "pass@N",
+                                    singleSample]
+    /// The accuracy of one sample, averaged over the whole pool (so its `total` counts samples,
+    /// not problems): the baseline each strategy's N = 1 cell is one draw of, the same at every N.
+    public static let singleSample = "one sample (pool mean)"
 
     /// The models one worker uses: the policy, and the outcome and process reward models' judge
     /// (the same model or separate instances: a local judge of each keeps its own preamble cached).
@@ -134,6 +138,10 @@ public struct TTCExperiment: Sendable {
             out.append(Outcome(strategy: "weighted best-of-N (ORM)", n: n, right: WeightedBestOfN.select(first)?.answer == truth, tokens: tokens,
                                calls: 1 + n, seconds: poolSeconds))
             out.append(Outcome(strategy: "pass@N", n: n, right: first.contains { $0.answer == truth }, tokens: tokens, calls: 1, seconds: poolSeconds))
+            for (c, t) in zip(pool.candidates, pool.tokens) {
+                out.append(Outcome(strategy: Self.singleSample, n: n, right: c.answer == truth, tokens: t, calls: 1,
+                                   seconds: poolSeconds / Double(pool.candidates.count)))
+            }
         }
         // Step-wise searches: one full search per N.
         let prm = ProcessRewardModel(lm: models.processJudge, preamble: Self.prmPreamble)

@@ -41,8 +41,8 @@ public struct TTCReport: Sendable, Codable {
             s += "| \(strategy) | " + cells.joined(separator: " | ") + " |\n"
         }
         let total = rows.first?.total ?? 0
-        s += String(format: "\n%d problems, seed %llu, %@, %d worker(s) on %d thread(s); %.1f min. Cells: accuracy (policy tokens generated, seconds on one worker, per problem).\n",
-                    total, configuration.seed, model, workers, threads, seconds / 60)
+        s += String(format: "\n%d problems, seed %llu, %@, %d worker(s) on %d thread(s); %.1f min. Cells: accuracy (policy tokens generated, seconds on one worker, per problem; per sample for \"%@\").\n",
+                    total, configuration.seed, model, workers, threads, seconds / 60, TTCExperiment.singleSample)
         return s
     }
 
@@ -53,7 +53,7 @@ public struct TTCReport: Sendable, Codable {
         chart.xTicks = configuration.budgets.map { (Double($0), String($0)) }
         for strategy in TTCExperiment.strategies {
             let points = rows.filter { $0.strategy == strategy }.map { (x: Double($0.n), y: $0.accuracy) }
-            chart.series.append(.init(name: strategy, points: points, dashed: strategy == "pass@N"))
+            chart.series.append(.init(name: strategy, points: points, dashed: strategy == "pass@N" || strategy == TTCExperiment.singleSample))
         }
         return chart
     }
