@@ -55,6 +55,8 @@ typedef struct {
     void (*attend_f32)(const float *q, int64_t heads, const float *k, const float *v,
                        const float *ks, const float *vs, int64_t shared, int64_t stride,
                        int64_t first, int64_t last, int64_t d, float *out);
+    void (*matmul_f32)(const float *panels, int64_t rows, int64_t p0, int64_t p1, int64_t cols, const float *x,
+                       int64_t tokens, float *out, int64_t out_stride);
 } tern_kernel_set;
 
 extern const tern_kernel_set tern_kernels_generic;

@@ -67,6 +67,20 @@ void tern_attend_f16(const float *q, int64_t heads, const uint16_t *k, const uin
     kernels()->attend_f16(q, heads, k, v, ks, vs, shared, stride, first, last, d, out);
 }
 
+void tern_matmul_f32(const float *panels, int64_t rows, int64_t p0, int64_t p1, int64_t cols, const float *x,
+                     int64_t tokens, float *out, int64_t out_stride) {
+    kernels()->matmul_f32(panels, rows, p0, p1, cols, x, tokens, out, out_stride);
+}
+
+void tern_pack_f32(const float *w, int64_t rows, int64_t cols, float *panels) {
+    for (int64_t p = 0; p < (rows + 15) / 16; p++)
+        for (int64_t c = 0; c < cols; c++)
+            for (int64_t i = 0; i < 16; i++) {
+                const int64_t r = 16 * p + i;
+                panels[(p * cols + c) * 16 + i] = r < rows ? w[r * cols + c] : 0;
+            }
+}
+
 void tern_attend_f32(const float *q, int64_t heads, const float *k, const float *v,
                      const float *ks, const float *vs, int64_t shared, int64_t stride,
                      int64_t first, int64_t last, int64_t d, float *out) {

@@ -37,7 +37,7 @@ public final class BertEncoder: @unchecked Sendable {  // weights are read-only;
             return p
         }
         func linear(_ name: String, out: Int, in n: Int) throws(EmbeddingError) -> Linear {
-            Linear(w: QuantMatrix(type: .f32, rows: out, cols: n, data: try load(name + ".weight", [out, n])),
+            Linear(w: QuantMatrix(type: .f32, rows: out, cols: n, data: try load(name + ".weight", [out, n])).packed(),
                    bias: try load(name + ".bias", [out]))
         }
         func norm(_ name: String) throws(EmbeddingError) -> Norm {

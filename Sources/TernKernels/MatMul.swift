@@ -44,6 +44,13 @@ public func matmul(_ w: QuantMatrix, _ input: MatMulInput, _ out: UnsafeMutableP
 private func floatMatmul(_ w: QuantMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                          tokens: Int, pool: ThreadPool) {
     let rows = w.rows, cols = w.cols
+    if w.type == .f32, let packed = w.packed {  // 16-row panels: the C kernel's register tiles
+        let panels = UnsafePointer(packed.data.assumingMemoryBound(to: Float.self))
+        pool.parallelFor(packed.groups, grain: 2) { p in
+            tern_matmul_f32(panels, Int64(rows), Int64(p.lowerBound), Int64(p.upperBound), Int64(cols), x, Int64(tokens), out, Int64(rows))
+        }
+        return
+    }
     if tokens == 1 {
         pool.parallelFor(rows, grain: 64) { range in
             for r in range { out[r] = dotRow(w.type, w.row(r), x, count: cols) }

@@ -2,7 +2,8 @@ import TernCKernels
 
 /// A Q4_0 / Q5_0 / Q8_0 / Q4_K / Q5_K / Q6_K matrix re-laid out for fast products: rows
 /// interleaved in groups of eight so that one vector load feeds eight rows (layouts in
-/// TernCKernels' packed.c). Products then take about a quarter of the instructions of row-by-row
+/// TernCKernels' packed.c). An F32 matrix is laid out in panels of sixteen rows, column by
+/// column (`groups` then counts panels), for register-tiled float products. Products then take about a quarter of the instructions of row-by-row
 /// dots, for one token (decode) as for many (prefill, batched decode). Quants are stored one per
 /// byte: 1.125 bytes per weight for the Q8_0 family, about 1.4 for K-quants.
 public final class PackedMatrix: @unchecked Sendable {  // immutable after init
@@ -14,6 +15,14 @@ public final class PackedMatrix: @unchecked Sendable {  // immutable after init
     /// `done(start, bytes)` is told of each slice of `w` once it is copied (so a memory-mapped
     /// original can be dropped as it goes, and the two never sit in memory whole at once).
     public init?(_ w: QuantMatrix, done: (UnsafeRawPointer, Int) -> Void = { _, _ in }) {
+        if w.type == .f32 {  // panels of 16 rows, column by column (tern_pack_f32)
+            rows = w.rows
+            groups = (w.rows + 15) / 16
+            data = .allocate(byteCount: groups * 16 * w.cols * 4, alignment: 64)
+            tern_pack_f32(w.data.assumingMemoryBound(to: Float.self), Int64(w.rows), Int64(w.cols), data.assumingMemoryBound(to: Float.self))
+            done(w.data, w.rows * w.rowBytes)
+            return
+        }
         let bytes = tern_packed_bytes(Int32(w.type.rawValue), Int64(w.rows), Int64(w.cols))
         guard bytes > 0 else { return nil }
         rows = w.rows

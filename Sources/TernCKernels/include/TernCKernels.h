@@ -73,6 +73,15 @@ void tern_attend_f32(const float *q, int64_t heads, const float *k, const float 
                      const float *ks, const float *vs, int64_t shared, int64_t stride,
                      int64_t first, int64_t last, int64_t d, float *out);
 
+/// Lays out a float matrix (rows × cols, row-major) in panels of 16 rows, column by column:
+/// panels[(p·cols + c)·16 + i] = w[16p + i][c] (zero past the last row). Room: ⌈rows/16⌉·16·cols.
+void tern_pack_f32(const float *w, int64_t rows, int64_t cols, float *panels);
+
+/// out[t·out_stride + r] = Σ_c w[r][c]·x[t·cols + c] for the rows of panels p0..<p1 of a matrix
+/// packed by tern_pack_f32, and every token (float weights times float activations).
+void tern_matmul_f32(const float *panels, int64_t rows, int64_t p0, int64_t p1, int64_t cols, const float *x,
+                     int64_t tokens, float *out, int64_t out_stride);
+
 /// A persistent pool of worker threads (pool.c).
 typedef struct tern_pool tern_pool;
 /// Runs chunk `part` of the `parts` chunks of a job.
