@@ -51,7 +51,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .executableTarget(name: "tern", dependencies: [
-            "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms", "TernSearch",
+            "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms", "TernSearch", "TernEnsembles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "topic-classification", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"],

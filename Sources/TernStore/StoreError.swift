@@ -3,7 +3,7 @@
 ///
 ///     do { _ = try ModelStore().resolve("gemma9") }
 ///     catch let error as StoreError where error.kind == .unknownModel { print(error) }
-///     // unknown model 'gemma9': use a known name (gemma3-270m) or a path to a .gguf file
+///     // unknown model 'gemma9': use a known name (gemma3-270m, minilm-l6) or a path to a .gguf file
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
         /// A path (or a name ending in .gguf) that names no file.

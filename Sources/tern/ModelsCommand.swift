@@ -30,6 +30,10 @@ struct Models: ParsableCommand {
     /// The file type the header declares plus a count of tensor types, most common first: a file
     /// name can lie about its quantization, the header cannot.
     private func quantization(of path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return "embedding model (safetensors, F32)"
+        }
         let file: GGUFFile
         do {
             file = try GGUFFile(path: path)
