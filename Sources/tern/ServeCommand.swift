@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TernEnsembles
 import TernLM
 import TernServer
 
@@ -16,6 +17,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("embedding-model"),
             help: "Also serve this embedding model (e.g. minilm-l6) on /v1/embeddings, for requests that name it.")
     var embeddingModel: String?
+    @Option(name: .customLong("self-moa"),
+            help: "Also serve self-MoA of the model as 'self-moa-N': N samples at temperature 0.7, then the model aggregates them.")
+    var selfMoA: Int?
     @OptionGroup var trace: TraceOptions
 
     func run() async throws {
@@ -24,6 +28,10 @@ struct Serve: AsyncParsableCommand {
                                maxQueue: maxQueue)
         let model = try trace.wrap(local)
         var models: [any LanguageModel] = [model]
+        if let n = selfMoA {
+            guard n > 0 else { throw CommandError("--self-moa takes a number of samples, at least 1") }
+            models.append(MixtureOfAgents.selfMoA(name: "self-moa-\(n)", model: model, samples: n))
+        }
         if let name = embeddingModel { models.append(try trace.wrap(try Embed.load(name, threads: modelOptions.threads))) }
         let server = OpenAIServer(models: models, apiKey: apiKey)
         let host = self.host, names = models.map(\.name).joined(separator: ", ")

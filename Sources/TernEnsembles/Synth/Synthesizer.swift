@@ -1,0 +1,221 @@
+import Foundation
+import TernLM
+
+/// Synthetic data in the manner of Nemotron-4's pipeline, from any `LanguageModel`:
+///
+/// - **instructions**: seeded instruction-following prompts with verifiable constraints
+///   (`InstructionPrompts`); a response is kept only if every verifier passes;
+/// - **topics**: topic → sub-topics → questions → answers, kept when the judge grades them well;
+/// - **dialogues**: a question, an answer, a follow-up and its answer, kept when the judge grades
+///   the last answer well.
+///
+/// Records go to a `JSONLWriter` (kept) and another (rejected), each with a deterministic id, so an
+/// interrupted run resumes where it stopped: ids already in either file are skipped.
+public struct Synthesizer: Sendable {
+    public let model: any LanguageModel
+    /// Grades topic answers and dialogues; nil keeps them all.
+    public var judge: RubricGrader?
+    public var minScore: Int
+    public var seed: UInt64
+    public var parameters: GenerationParameters
+    /// Requests sent as one batch (the local engine decodes them together).
+    public var batchSize: Int
+    /// How instructions are put to the model: as a chat turn (instruction-tuned models), or as
+    /// the next "Instruction:/Response:" pair after worked examples (base models).
+    public var format: Format
+
+    public enum Format: String, Sendable, Codable, CaseIterable { case chat, fewShot = "few-shot" }
+
+    public init(model: any LanguageModel, judge: RubricGrader? = nil, minScore: Int = 7, seed: UInt64 = 1,
+                parameters: GenerationParameters = GenerationParameters(temperature: 0.7, maxTokens: 160), batchSize: Int = 8,
+                format: Format = .chat) {
+        self.model = model
+        self.judge = judge
+        self.minScore = minScore
+        self.seed = seed
+        self.parameters = parameters
+        self.batchSize = max(1, batchSize)
+        self.format = format
+    }
+
+    /// What a run did: attempts and passes, per constraint kind for instructions.
+    public struct Stats: Sendable, Codable, Hashable {
+        public var attempted = 0
+        public var kept = 0
+        public var byConstraint: [String: [Int]] = [:]  // kind → [passed, checked]
+        public var passRate: Double { attempted == 0 ? 0 : Double(kept) / Double(attempted) }
+    }
+
+    /// Generates instruction-following examples until `kept` holds at least `count` of them (the
+    /// last batch may add a few more), or after `maxAttempts` prompts; `progress` hears after
+    /// every batch.
+    public func instructions(count: Int, maxAttempts: Int, kept: JSONLWriter, rejected: JSONLWriter,
+                             progress: (Stats, Int) -> Void = { _, _ in }) async throws -> Stats {
+        let prompts = InstructionPrompts(seed: seed)
+        var stats = Stats(), index = 0
+        func keptCount() -> Int { kept.ids.filter { $0.hasPrefix("if-") }.count }
+        while keptCount() < count && index < maxAttempts {
+            var batch: [(Int, InstructionPrompts.Item)] = []
+            while batch.count < batchSize && index < maxAttempts {
+                let id = "if-\(index)"
+                if !kept.ids.contains(id) && !rejected.ids.contains(id) { batch.append((index, prompts.prompt(index))) }
+                index += 1
+            }
+            guard !batch.isEmpty else { continue }
+            let requests = batch.map { i, item in
+                var p = parameters
+                p.seed = seed &* 1_000_003 &+ UInt64(i)
+                switch format {
+                case .chat: return CompletionRequest(.chat([.user(item.text)]), parameters: p)
+                case .fewShot:
+                    p.stop += ["\nInstruction:"]
+                    return CompletionRequest(.text(Self.fewShotPreamble + "Instruction: \(item.text)\nResponse:"), parameters: p)
+                }
+            }
+            let answers = try await model.complete(batch: requests)
+            for ((i, item), answer) in zip(batch, answers) {
+                let response = answer.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                // Quality filters every pipeline applies before its verifiers: the model ended
+                // its answer itself, and did not loop.
+                var checks: [String: Bool] = ["finished": answer.choices.first?.finishReason == .stop, "no_loops": !Self.loops(response)]
+                for c in item.constraints {
+                    let ok = c.verify(response)
+                    checks[c.kind] = ok
+                    stats.byConstraint[c.kind, default: [0, 0]][0] += ok ? 1 : 0
+                    stats.byConstraint[c.kind, default: [0, 0]][1] += 1
+                }
+                let passed = checks.values.allSatisfy { $0 }
+                let record: [String: Any] = ["kind": "instruction", "prompt": item.text, "response": response,
+                                             "constraints": item.constraints.map(\.instruction), "checks": checks]
+                try (passed ? kept : rejected).append(id: "if-\(i)", record)
+                stats.attempted += 1
+                stats.kept += passed ? 1 : 0
+            }
+            progress(stats, keptCount())
+        }
+        return stats
+    }
+
+    /// Topic → `subtopics` sub-topics → one question each → an answer; kept when the judge gives
+    /// the answer at least `minScore`.
+    public func topics(_ topics: [String], subtopics: Int, kept: JSONLWriter, rejected: JSONLWriter,
+                       progress: (Stats, Int) -> Void = { _, _ in }) async throws -> Stats {
+        var stats = Stats()
+        for (t, topic) in topics.enumerated() {
+            let list = try await ask("List \(subtopics) sub-topics of \(topic), one per line, without numbering.", seed: UInt64(t))
+            let subs = Array(Self.lines(list).prefix(subtopics))
+            let questions = try await model.complete(batch: subs.enumerated().map { s, sub in
+                request("Write one question a curious student might ask about \(sub) (\(topic)). Reply with the question only.", seed: UInt64(100 * t + s))
+            }).map { Self.lines($0.text).first ?? "" }
+            let answers = try await model.complete(batch: questions.enumerated().map { s, q in request(q, seed: UInt64(10_000 + 100 * t + s)) })
+            for (s, (q, a)) in zip(questions, answers).enumerated() where !q.isEmpty {
+                let id = "topic-\(t)-\(s)"
+                guard !kept.ids.contains(id) && !rejected.ids.contains(id) else { continue }
+                let answer = a.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                try await judgeAndStore(["kind": "topic", "topic": topic, "subtopic": subs[s], "prompt": q, "response": answer], id: id,
+                                        question: q, answer: answer, kept: kept, rejected: rejected, stats: &stats)
+            }
+            progress(stats, kept.ids.count)
+        }
+        return stats
+    }
+
+    /// Two-turn dialogues from `questions`: answer, a follow-up the user might ask, its answer;
+    /// kept when the judge gives the last answer at least `minScore`.
+    public func dialogues(_ questions: [String], kept: JSONLWriter, rejected: JSONLWriter,
+                          progress: (Stats, Int) -> Void = { _, _ in }) async throws -> Stats {
+        var stats = Stats()
+        for (d, question) in questions.enumerated() {
+            let id = "dialogue-\(d)"
+            guard !kept.ids.contains(id) && !rejected.ids.contains(id) else { continue }
+            let first = try await ask(question, seed: UInt64(20_000 + d))
+            let followUp = Self.lines(try await ask("""
+                A user asked: \(question)
+                The assistant answered: \(first)
+                Write the user's natural follow-up question. Reply with the question only.
+                """, seed: UInt64(30_000 + d))).first ?? ""
+            guard !followUp.isEmpty else { continue }
+            var p = parameters
+            p.seed = seed &* 1_000_003 &+ UInt64(40_000 + d)
+            let second = try await model.chat([.user(question), .assistant(first), .user(followUp)], parameters: p).text
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let messages = [["role": "user", "content": question], ["role": "assistant", "content": first],
+                            ["role": "user", "content": followUp], ["role": "assistant", "content": second]]
+            try await judgeAndStore(["kind": "dialogue", "messages": messages], id: id, question: "\(question)\n(then, after the first answer) \(followUp)",
+                                    answer: second, kept: kept, rejected: rejected, stats: &stats)
+            progress(stats, kept.ids.count)
+        }
+        return stats
+    }
+
+    /// Grades `answer` (when there is a judge) and stores `record`, with the grade, as kept or rejected.
+    private func judgeAndStore(_ record: [String: Any], id: String, question: String, answer: String, kept: JSONLWriter,
+                               rejected: JSONLWriter, stats: inout Stats) async throws {
+        let grade = try await judge?.grade(question: question, answer: answer)
+        let passed = grade.map { $0.score >= minScore } ?? true
+        var r = record
+        if let grade { r["score"] = grade.score; r["reason"] = grade.reason }
+        try (passed ? kept : rejected).append(id: id, r)
+        stats.attempted += 1
+        stats.kept += passed ? 1 : 0
+    }
+
+    private func request(_ text: String, seed offset: UInt64) -> CompletionRequest {
+        var p = parameters
+        p.seed = seed &* 1_000_003 &+ offset
+        return CompletionRequest(.chat([.user(text)]), parameters: p)
+    }
+
+    private func ask(_ text: String, seed offset: UInt64) async throws -> String {
+        try await model.complete(request(text, seed: offset)).text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Whether a response repeats itself: a line (of 3+ words) three times or more.
+    static func loops(_ text: String) -> Bool {
+        var seen: [String: Int] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.split(separator: " ").count >= 3 else { continue }
+            seen[t, default: 0] += 1
+            if seen[t]! >= 3 { return true }
+        }
+        return false
+    }
+
+    /// Worked examples for a base model: one per kind of layout the constraints ask for (on
+    /// topics the prompts do not use).
+    static let fewShotPreamble = """
+        Instruction: Describe how a kettle works. Answer in at most 30 words.
+        Response: A kettle heats water with an electric element in its base. A thermostat switches it off when the water boils.
+
+        Instruction: Write a short note about cats. Use the word "whiskers" in your answer.
+        Response: Cats are quiet hunters. Their whiskers help them judge narrow gaps in the dark, and they sleep for most of the day.
+
+        Instruction: Give advice to someone learning about compasses. Answer with a JSON object only.
+        Response: {"advice": "Hold the compass flat, away from metal, and turn until the needle lines up with north."}
+
+        Instruction: Explain thunder to a ten-year-old. Write everything in lowercase letters.
+        Response: thunder is the sound of air heating up very fast around a lightning bolt. the air bursts outward and makes a boom.
+
+        Instruction: Summarise why sleep matters. Write exactly 2 paragraphs, separated by a blank line.
+        Response: Sleep lets the body repair muscles and helps the brain store what it learned during the day.
+
+        Without enough sleep, people react more slowly and find it harder to concentrate.
+
+        Instruction: Describe how skateboards work. Answer with exactly 3 bullet points, each on its own line starting with "- ".
+        Response: - The rider pushes off the ground with one foot.
+        - Four wheels on two trucks roll under the deck.
+        - Leaning left or right tilts the trucks and turns the board.
+
+
+        """
+
+    /// Non-empty lines without list markers ("1.", "-", "*").
+    static func lines(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline).map { line in
+            var t = line.trimmingCharacters(in: .whitespaces)
+            while let first = t.first, "-*•0123456789.) ".contains(first) { t.removeFirst() }
+            return t.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import TernEnsembles
+import TernLM
+
+struct Synth: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Synthetic data from the model: verified instruction following, topic questions, two-turn dialogues (JSONL; resumes).",
+        discussion: """
+            Kept records go to --out, rejected ones to <out>.rejected.jsonl; both carry ids, so an
+            interrupted run picks up where it stopped. Instructions are kept when every verifier
+            passes; topic answers and dialogues when the judge (the same model with a rubric) grades
+            them at least --min-score.
+            """)
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case instructions, topics, dialogues }
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Argument(help: "What to make: instructions, topics or dialogues.") var kind: Kind
+    @Option(help: "Output JSONL of kept records.") var out: String
+    @Option(help: "Instructions: kept examples to reach. Dialogues: how many.") var count = 200
+    @Option(name: .customLong("max-attempts"), help: "Instructions: prompts to try at most.") var maxAttempts = 2000
+    @Option(help: "Topics, comma-separated (topics and dialogues).") var topics = "the water cycle,volcanoes,bread baking,electric cars,chess"
+    @Option(help: "Sub-topics per topic.") var subtopics = 4
+    @Option(name: .customLong("min-score"), help: "Lowest judge score (1–10) kept.") var minScore = 7
+    @Option(name: .customLong("batch-size"), help: "Requests decoded together.") var batchSize = 8
+    @Option(help: "Seed of the prompts and samples.") var seed: UInt64 = 1
+    @Option(help: "Instructions as a chat turn (instruction-tuned models) or after worked examples (few-shot: base models such as the default).")
+    var format: Synthesizer.Format = .fewShot
+
+    func run() async throws {
+        guard count > 0, batchSize > 0 else { throw CommandError("--count and --batch-size must be at least 1") }
+        let loaded = try modelOptions.load()
+        let model = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: 2048)
+        let judge = RubricGrader(model: model, rubric: "Is the answer correct, on topic and helpful to the person who asked?")
+        let synth = Synthesizer(model: model, judge: judge, minScore: minScore, seed: seed, batchSize: batchSize, format: format)
+        let kept: JSONLWriter, rejected: JSONLWriter
+        do {
+            kept = try JSONLWriter(path: out)
+            rejected = try JSONLWriter(path: (out.hasSuffix(".jsonl") ? String(out.dropLast(6)) : out) + ".rejected.jsonl")
+        } catch {
+            throw CommandError("cannot open \(out) for appending (\(error.localizedDescription)): check the folder exists and is writable")
+        }
+        let start = Date()
+        func report(_ s: Synthesizer.Stats, _ total: Int) {
+            note(String(format: "synth %@: %d kept in %@ (this run: %d of %d passed, %.0f%%), %.0f s", kind.rawValue, total, out,
+                        s.kept, s.attempted, 100 * s.passRate, Date().timeIntervalSince(start)))
+        }
+        let topicList = topics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let stats: Synthesizer.Stats
+        switch kind {
+        case .instructions:
+            stats = try await synth.instructions(count: count, maxAttempts: maxAttempts, kept: kept, rejected: rejected, progress: report)
+        case .topics:
+            stats = try await synth.topics(topicList, subtopics: subtopics, kept: kept, rejected: rejected, progress: report)
+        case .dialogues:
+            let questions = (0..<count).map { "What should a beginner know about \(topicList[$0 % max(1, topicList.count)])? (\($0 + 1))" }
+            stats = try await synth.dialogues(questions, kept: kept, rejected: rejected, progress: report)
+        }
+        let all = kept.ids.count + rejected.ids.count
+        emit(String(format: "%@: %d kept, %d rejected in the file (pass rate %.1f%%); this run %d of %d (%.1f%%)\n", out, kept.ids.count,
+                    rejected.ids.count, all == 0 ? 0 : 100 * Double(kept.ids.count) / Double(all), stats.kept, stats.attempted, 100 * stats.passRate))
+        for (k, v) in stats.byConstraint.sorted(by: { $0.key < $1.key }) {
+            emit("  " + k.padding(toLength: 11, withPad: " ", startingAt: 0)
+                 + String(format: "%4d / %4d passed (%.0f%%)\n", v[0], v[1], v[1] == 0 ? 0 : 100 * Double(v[0]) / Double(v[1])))
+        }
+    }
+}
+
+extension Synthesizer.Format: ExpressibleByArgument {}

@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+@testable import TernEnsembles
+import TernLM
+
+/// The synthesizer with scripted models whose replies pass known verifiers, the judge filter,
+/// and resuming after an interruption without losing or repeating a record.
+final class SynthTests: XCTestCase {
+    func path(_ name: String) -> String {
+        let dir = NSTemporaryDirectory() + "tern-synth-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return dir + "/" + name
+    }
+
+    func records(_ file: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+    }
+
+    /// A model that always answers `{"a": 1}`: it passes json, word limits, "excludes" and
+    /// lowercase, and fails the rest, so what is kept is known from each prompt's constraints.
+    func testInstructionsKeepExactlyTheVerifiedAndResume() async throws {
+        let model = ScriptedModel(name: "json") { _ in #"{"a": 1}"# }
+        let synth = Synthesizer(model: model, seed: 3, batchSize: 5)
+        let keptPath = path("data.jsonl"), rejectedPath = path("data.rejected.jsonl")
+        var kept = try JSONLWriter(path: keptPath), rejected = try JSONLWriter(path: rejectedPath)
+        let first = try await synth.instructions(count: 10, maxAttempts: 500, kept: kept, rejected: rejected)
+        // At least 10: the last batch of 5 may pass the mark.
+        XCTAssertTrue((10..<15).contains(kept.ids.count), "\(kept.ids.count)")
+        let keptBefore = kept.ids.count
+        let passing: Set<String> = ["json", "max_words", "excludes", "lowercase", "finished", "no_loops"]
+        for r in try records(keptPath) {
+            let checks = r["checks"] as! [String: Bool]
+            XCTAssertTrue(checks.values.allSatisfy { $0 } && Set(checks.keys).isSubset(of: passing), "\(r)")
+        }
+        for r in try records(rejectedPath) {
+            XCTAssertFalse(Set((r["checks"] as! [String: Bool]).keys).isSubset(of: passing), "\(r)")
+        }
+        XCTAssertEqual(first.kept, keptBefore)
+        XCTAssertEqual(first.attempted, kept.ids.count + rejected.ids.count)
+        // The prompt order is the seed's: kept ids are exactly those whose constraints all pass.
+        let prompts = InstructionPrompts(seed: 3)
+        let expected = (0..<first.attempted).filter { Set(prompts.prompt($0).constraints.map(\.kind)).isSubset(of: passing) }.map { "if-\($0)" }
+        XCTAssertEqual(kept.ids, Set(expected))
+
+        // Interrupted mid-write: a torn last line is dropped; the run goes on to 20 without
+        // repeating an id or asking again for prompts already answered.
+        let h = FileHandle(forWritingAtPath: keptPath)!
+        try h.seekToEnd()
+        try h.write(contentsOf: Data(#"{"id": "if-99999", "respo"#.utf8))
+        try h.close()
+        let asked = model.requests.count
+        kept = try JSONLWriter(path: keptPath)
+        rejected = try JSONLWriter(path: rejectedPath)
+        XCTAssertEqual(kept.ids.count, keptBefore, "the torn line is not a record")
+        let second = try await synth.instructions(count: 20, maxAttempts: 500, kept: kept, rejected: rejected)
+        let ids = try records(keptPath).map { $0["id"] as! String } + records(rejectedPath).map { $0["id"] as! String }
+        XCTAssertEqual(ids.count, Set(ids).count, "no id twice")
+        XCTAssertTrue((20..<25).contains(kept.ids.count), "\(kept.ids.count)")
+        XCTAssertEqual(kept.ids.count, keptBefore + second.kept)
+        XCTAssertEqual(model.requests.count - asked, second.attempted, "only new prompts are asked")
+    }
+
+    func testJudgeFiltersTopicAnswers() async throws {
+        // Sub-topics, questions, answers; the judge gives 9 to answers mentioning "water", else 2.
+        let model = ScriptedModel(name: "m") { r in
+            let p = r.prompt.messages.last!.content
+            if p.hasPrefix("List 2 sub-topics") { return "1. clouds\n2. rivers" }
+            if p.hasPrefix("Write one question") { return p.contains("clouds") ? "How do clouds form?" : "Where do rivers go?" }
+            if p.contains("[Rubric]") { return p.contains("water") ? "Reason: good.\nScore: 9" : "Reason: vague.\nScore: 2" }
+            return p.contains("clouds") ? "From water vapour." : "Somewhere."
+        }
+        let synth = Synthesizer(model: model, judge: RubricGrader(model: model, rubric: "correct?"), minScore: 7)
+        let kept = try JSONLWriter(path: path("t.jsonl")), rejected = try JSONLWriter(path: path("t.rejected.jsonl"))
+        let stats = try await synth.topics(["the water cycle"], subtopics: 2, kept: kept, rejected: rejected)
+        XCTAssertEqual(stats.attempted, 2)
+        XCTAssertEqual(stats.kept, 1)
+        XCTAssertEqual(kept.ids, ["topic-0-0"])
+        XCTAssertEqual(rejected.ids, ["topic-0-1"])
+    }
+
+    func testFewShotFormatAndQualityFilters() async throws {
+        // A base model that loops on the first prompt and answers the second properly.
+        let model = ScriptedModel(name: "base") { r in
+            guard case .text(let p) = r.prompt, p.hasSuffix("\nResponse:") else { return nil }
+            return r.parameters.seed == 2 * 1_000_003 ? "x y z\nx y z\nx y z" : "fine answer here"  // prompt 0 loops
+        }
+        XCTAssertTrue(Synthesizer.loops("a b c\nd\na b c\n a b c "))
+        XCTAssertFalse(Synthesizer.loops("ok\nok\nok"), "short lines may repeat")
+        let synth = Synthesizer(model: model, seed: 2, batchSize: 2, format: .fewShot)
+        let rejectedPath = path("f.rejected.jsonl")
+        let kept = try JSONLWriter(path: path("f.jsonl")), rejected = try JSONLWriter(path: rejectedPath)
+        _ = try await synth.instructions(count: 1, maxAttempts: 2, kept: kept, rejected: rejected)
+        let first = model.requests[0]
+        XCTAssertTrue(first.parameters.stop.contains("\nInstruction:"))
+        guard case .text(let text) = first.prompt else { return XCTFail("few-shot prompts are raw text") }
+        XCTAssertTrue(text.hasPrefix(Synthesizer.fewShotPreamble + "Instruction: " + InstructionPrompts(seed: 2).prompt(0).text + "\nResponse:"))
+        let looped = try records(rejectedPath).first { ($0["response"] as? String)?.hasPrefix("x y z") == true }
+        XCTAssertEqual((looped?["checks"] as? [String: Bool])?["no_loops"], false)
+    }
+
+    func testListLines() {
+        XCTAssertEqual(Synthesizer.lines("1. clouds\n- rivers\n\n* rain (light)\n"), ["clouds", "rivers", "rain (light)"])
+    }
+}
