@@ -51,3 +51,30 @@ final class EmbedRouteCLITests: XCTestCase {
         XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
     }
 }
+
+/// `tern synth` on the real default model: the files it writes, its pass-rate report, and a
+/// second run that finds every prompt already answered.
+final class SynthCLITests: XCTestCase {
+    func testSynthInstructionsWritesKeptAndRejectedAndResumes() throws {
+        let out = temporaryPath("synth.jsonl")
+        let args = ["synth", "instructions", "--count", "50", "--max-attempts", "8", "--batch-size", "4", "--out", out]
+        let first = try TernProcess.run(args)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let kept = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        let rejected = try String(contentsOfFile: String(out.dropLast(6)) + ".rejected.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(kept.count + rejected.count, 8, "every attempt is recorded once")
+        XCTAssertTrue(first.stdout.contains("\(kept.count) kept, \(rejected.count) rejected in the file"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("this run \(kept.count) of 8"), first.stdout)
+        for line in kept {
+            let r = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            XCTAssertTrue((r["checks"] as! [String: Bool]).values.allSatisfy { $0 }, "\(r)")
+        }
+        let second = try TernProcess.run(args)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdout.contains("this run 0 of 0"), "all 8 prompts were answered already: \(second.stdout)")
+
+        let bad = try TernProcess.run(["synth", "instructions", "--out", "/nonexistent-dir/x.jsonl"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("cannot open /nonexistent-dir/x.jsonl for appending"), bad.stderr)
+    }
+}
