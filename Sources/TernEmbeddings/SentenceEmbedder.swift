@@ -74,6 +74,6 @@ public final class SentenceEmbedder: @unchecked Sendable {  // `lock` serialises
         for c in 0..<H { v[c] /= Float(count) }
         guard normalize else { return v }
         let norm = v.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-        return norm > 0 ? v.map { $0 / max(norm, 1e-12) } : v
+        return v.map { $0 / max(norm, 1e-12) }  // as torch's normalize: a zero vector stays zero
     }
 }

@@ -27,8 +27,8 @@ struct Embed: AsyncParsableCommand {
         if let batches = benchmark {
             guard batches > 0 else { throw CommandError("--benchmark takes a number of batches, at least 1") }
             let texts = Self.benchmarkTexts(batches * batchSize)
-            let start = Date()
             let tokens = texts.reduce(0) { $0 + embedding.embedder.tokenizer.encode($1, maxLength: embedding.embedder.maxLength).count }
+            let start = Date()  // tokenizing, encoding and pooling, as a caller of `embed` waits for them
             _ = try await embedding.embed(texts)
             let seconds = Date().timeIntervalSince(start)
             emit(String(format: "%@: %d texts (%d tokens) in batches of %d on %d thread(s): %.3f s, %.1f texts/s\n",

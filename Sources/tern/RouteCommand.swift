@@ -29,7 +29,7 @@ struct Route: AsyncParsableCommand {
             let writer = try JSONLWriter(path: out)
             let set = ArithmeticProblems.generate(count: problems, seed: seed)
             var weakRight = 0, strongRight = 0, done = 0
-            for (i, p) in set.enumerated() where !writer.ids.contains("p\(i)") {
+            for (i, p) in set.enumerated() where !writer.contains("p\(i)") {
                 let parameters = GenerationParameters(temperature: 0.8, seed: seed &* 1_000_003 &+ UInt64(i), maxTokens: 64,
                                                       stop: ["\n\n", "\nProblem:"])
                 let request = CompletionRequest(.text(ArithmeticProblems.prompt(for: p)), parameters: parameters)
@@ -41,7 +41,7 @@ struct Route: AsyncParsableCommand {
                 done += 1
                 note("problem \(i + 1)/\(problems): weak \(weakRight)/\(done), \(strong.name) \(strongRight)/\(done) right this run")
             }
-            note("\(out): \(writer.ids.count) examples")
+            note("\(out): \(writer.count) examples")
         }
     }
 

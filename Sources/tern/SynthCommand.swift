@@ -57,9 +57,9 @@ struct Synth: AsyncParsableCommand {
             let questions = (0..<count).map { "What should a beginner know about \(topicList[$0 % max(1, topicList.count)])? (\($0 + 1))" }
             stats = try await synth.dialogues(questions, kept: kept, rejected: rejected, progress: report)
         }
-        let all = kept.ids.count + rejected.ids.count
-        emit(String(format: "%@: %d kept, %d rejected in the file (pass rate %.1f%%); this run %d of %d (%.1f%%)\n", out, kept.ids.count,
-                    rejected.ids.count, all == 0 ? 0 : 100 * Double(kept.ids.count) / Double(all), stats.kept, stats.attempted, 100 * stats.passRate))
+        let all = kept.count + rejected.count
+        emit(String(format: "%@: %d kept, %d rejected in the file (pass rate %.1f%%); this run %d of %d (%.1f%%)\n", out, kept.count,
+                    rejected.count, all == 0 ? 0 : 100 * Double(kept.count) / Double(all), stats.kept, stats.attempted, 100 * stats.passRate))
         for (k, v) in stats.byConstraint.sorted(by: { $0.key < $1.key }) {
             emit("  " + k.padding(toLength: 11, withPad: " ", startingAt: 0)
                  + String(format: "%4d / %4d passed (%.0f%%)\n", v[0], v[1], v[1] == 0 ? 0 : 100 * Double(v[0]) / Double(v[1])))

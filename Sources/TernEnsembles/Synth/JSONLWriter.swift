@@ -6,11 +6,15 @@ import Foundation
 /// stopped without losing or repeating a record.
 ///
 ///     let out = try JSONLWriter(path: "synth.jsonl")
-///     if !out.ids.contains("if-17") { try out.append(id: "if-17", record) }
+///     if !out.contains("if-17") { try out.append(id: "if-17", record) }
 public final class JSONLWriter: @unchecked Sendable {  // `lock` guards the handle and ids
     public let path: String
     /// The ids of the records in the file.
     public var ids: Set<String> { lock.withLock { written } }
+    /// How many records the file holds.
+    public var count: Int { lock.withLock { written.count } }
+
+    public func contains(_ id: String) -> Bool { lock.withLock { written.contains(id) } }
     private var written: Set<String> = []
     private let handle: FileHandle
     private let lock = NSLock()

@@ -53,12 +53,12 @@ public struct Synthesizer: Sendable {
                              progress: (Stats, Int) -> Void = { _, _ in }) async throws -> Stats {
         let prompts = InstructionPrompts(seed: seed)
         var stats = Stats(), index = 0
-        func keptCount() -> Int { kept.ids.filter { $0.hasPrefix("if-") }.count }
+        func keptCount() -> Int { kept.ids.filter { $0.hasPrefix("if-") }.count }  // once per batch
         while keptCount() < count && index < maxAttempts {
             var batch: [(Int, InstructionPrompts.Item)] = []
             while batch.count < batchSize && index < maxAttempts {
                 let id = "if-\(index)"
-                if !kept.ids.contains(id) && !rejected.ids.contains(id) { batch.append((index, prompts.prompt(index))) }
+                if !Self.recorded(id, kept, rejected) { batch.append((index, prompts.prompt(index))) }
                 index += 1
             }
             guard !batch.isEmpty else { continue }
@@ -110,12 +110,12 @@ public struct Synthesizer: Sendable {
             let answers = try await model.complete(batch: questions.enumerated().map { s, q in request(q, seed: UInt64(10_000 + 100 * t + s)) })
             for (s, (q, a)) in zip(questions, answers).enumerated() where !q.isEmpty {
                 let id = "topic-\(t)-\(s)"
-                guard !kept.ids.contains(id) && !rejected.ids.contains(id) else { continue }
+                guard !Self.recorded(id, kept, rejected) else { continue }
                 let answer = a.text.trimmingCharacters(in: .whitespacesAndNewlines)
                 try await judgeAndStore(["kind": "topic", "topic": topic, "subtopic": subs[s], "prompt": q, "response": answer], id: id,
                                         question: q, answer: answer, kept: kept, rejected: rejected, stats: &stats)
             }
-            progress(stats, kept.ids.count)
+            progress(stats, kept.count)
         }
         return stats
     }
@@ -127,7 +127,7 @@ public struct Synthesizer: Sendable {
         var stats = Stats()
         for (d, question) in questions.enumerated() {
             let id = "dialogue-\(d)"
-            guard !kept.ids.contains(id) && !rejected.ids.contains(id) else { continue }
+            guard !Self.recorded(id, kept, rejected) else { continue }
             let first = try await ask(question, seed: UInt64(20_000 + d))
             let followUp = Self.lines(try await ask("""
                 A user asked: \(question)
@@ -143,9 +143,14 @@ public struct Synthesizer: Sendable {
                             ["role": "user", "content": followUp], ["role": "assistant", "content": second]]
             try await judgeAndStore(["kind": "dialogue", "messages": messages], id: id, question: "\(question)\n(then, after the first answer) \(followUp)",
                                     answer: second, kept: kept, rejected: rejected, stats: &stats)
-            progress(stats, kept.ids.count)
+            progress(stats, kept.count)
         }
         return stats
+    }
+
+    /// Whether an earlier run already kept or rejected the record `id`.
+    static func recorded(_ id: String, _ kept: JSONLWriter, _ rejected: JSONLWriter) -> Bool {
+        kept.contains(id) || rejected.contains(id)
     }
 
     /// Grades `answer` (when there is a judge) and stores `record`, with the grade, as kept or rejected.
