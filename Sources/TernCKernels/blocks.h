@@ -57,6 +57,7 @@ typedef struct {
                        int64_t first, int64_t last, int64_t d, float *out);
     void (*matmul_f32)(const float *panels, int64_t rows, int64_t p0, int64_t p1, int64_t cols, const float *x,
                        int64_t tokens, float *out, int64_t out_stride);
+    void (*gelu_erf)(float *x, int64_t n);
 } tern_kernel_set;
 
 extern const tern_kernel_set tern_kernels_generic;

@@ -72,6 +72,8 @@ void tern_matmul_f32(const float *panels, int64_t rows, int64_t p0, int64_t p1, 
     kernels()->matmul_f32(panels, rows, p0, p1, cols, x, tokens, out, out_stride);
 }
 
+void tern_gelu_erf(float *x, int64_t n) { kernels()->gelu_erf(x, n); }
+
 void tern_pack_f32(const float *w, int64_t rows, int64_t cols, float *panels) {
     for (int64_t p = 0; p < (rows + 15) / 16; p++)
         for (int64_t c = 0; c < cols; c++)

@@ -6,4 +6,5 @@
 
 const tern_kernel_set tern_kernels_generic = {
     "generic", generic_quantize_q8_0, generic_quantize_q8_K, generic_matmul_rows, MATMUL_PACKED, generic_f32_to_f16, generic_attend_f16, generic_attend_f32, generic_matmul_f32,
+    generic_gelu_erf,
 };

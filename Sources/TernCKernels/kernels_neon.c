@@ -18,6 +18,6 @@ static inline uint16_t neon_f2h(float x) { __fp16 f = (__fp16)x; uint16_t h; mem
 #include "kernels.inc"
 
 const tern_kernel_set tern_kernels_neon = {
-    "neon", neon_quantize_q8_0, neon_quantize_q8_K, neon_matmul_rows, MATMUL_PACKED, neon_f32_to_f16, neon_attend_f16, neon_attend_f32, neon_matmul_f32,
+    "neon", neon_quantize_q8_0, neon_quantize_q8_K, neon_matmul_rows, MATMUL_PACKED, neon_f32_to_f16, neon_attend_f16, neon_attend_f32, neon_matmul_f32, neon_gelu_erf,
 };
 #endif

@@ -104,7 +104,7 @@ public final class BertEncoder: @unchecked Sendable {  // weights are read-only;
                 project(layer.o, a, q, T, scratch)
                 addAndNorm(x, q, layer.attentionNorm, T)
                 project(layer.up, x, ff, T, scratch)
-                geluErf(ff, T * I)
+                pool.parallelFor(T) { rows in geluErf(ff + rows.lowerBound * I, rows.count * I) }
                 project(layer.down, ff, q, T, scratch)
                 addAndNorm(x, q, layer.outputNorm, T)
             }

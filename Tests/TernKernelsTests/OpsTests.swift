@@ -26,6 +26,18 @@ final class OpsTests: XCTestCase {
         XCTAssertEqual(logSumExp(y, 2), 1000 + log(2), accuracy: 1e-9)
     }
 
+    func testGeluErfAgainstLibm() {
+        // 0.5·x·(1 + erf(x/√2)) with libm's erf in double, over [-12, 12] and the exact zero.
+        var x = (0...24_000).map { Float($0 - 12_000) / 1000 }
+        let reference = x.map { 0.5 * Double($0) * (1 + erf(Double($0) / 2.0.squareRoot())) }
+        geluErf(&x, x.count)
+        for (i, v) in x.enumerated() {
+            let input = Double(i - 12_000) / 1000
+            XCTAssertEqual(Double(v), reference[i], accuracy: 3e-7 * max(abs(input), 1), "x = \(input)")
+        }
+        XCTAssertEqual(x[12_000], 0)
+    }
+
     func testGeluTanhByHand() {
         XCTAssertEqual(geluTanh(0), 0)
         // gelu_tanh(1) = 0.5·(1 + tanh(0.7978845608·1.044715)) = 0.8411920…
