@@ -48,20 +48,26 @@ public struct MixtureOfAgents: LanguageModel {
     }
 
     public func complete(_ request: CompletionRequest) async throws -> Completion {
+        try await run(request).answer
+    }
+
+    /// The aggregated answer (its usage summing every call) and each layer's proposals.
+    public func run(_ request: CompletionRequest) async throws -> (answer: Completion, layers: [[Completion]]) {
         try await traced("moa", ["layers": .number(Double(layers.count)), "proposers": .number(Double(layers.map(\.count).reduce(0, +)))]) {
             let start = Date()
-            var references: [String] = [], usage = Usage(promptTokens: 0, completionTokens: 0)
+            var references: [String] = [], usage = Usage(promptTokens: 0, completionTokens: 0), proposals: [[Completion]] = []
             for (k, layer) in layers.enumerated() {
                 let answers = try await traced("layer \(k + 1)", [:]) { try await propose(layer, layer: k, request: request, references: references) }
                 for a in answers { usage.promptTokens += a.usage.promptTokens; usage.completionTokens += a.usage.completionTokens }
                 references = answers.map(\.text)
+                proposals.append(answers)
             }
             var final = try await aggregator.complete(Self.withReferences(request, references))
             final.usage.promptTokens += usage.promptTokens
             final.usage.completionTokens += usage.completionTokens
             final.model = name
             final.latency = Latency(seconds: Date().timeIntervalSince(start), timeToFirstToken: nil)
-            return final
+            return (final, proposals)
         }
     }
 

@@ -14,15 +14,19 @@ public final class ScriptedModel: LanguageModel, @unchecked Sendable {  // state
     private let lock = NSLock()
     private var replies: [String]
     private let rule: (@Sendable (CompletionRequest) -> String?)?
+    private let scoreRule: (@Sendable (Prompt, String) -> Double)?
     private var seen: [CompletionRequest] = []
 
     /// Answers with `replies` in order, then with `rule` (when given) for every later request.
+    /// `scoreRule`, when given, is the log-probability of a continuation after a prompt.
     public init(name: String = "scripted", replies: [String] = [], capabilities: ModelCapabilities = [],
-                rule: (@Sendable (CompletionRequest) -> String?)? = nil) {
+                rule: (@Sendable (CompletionRequest) -> String?)? = nil,
+                scoreRule: (@Sendable (Prompt, String) -> Double)? = nil) {
         self.name = name
         self.capabilities = capabilities
         self.replies = replies
         self.rule = rule
+        self.scoreRule = scoreRule
     }
 
     /// Every request received so far, in order.
@@ -61,9 +65,11 @@ public final class ScriptedModel: LanguageModel, @unchecked Sendable {  // state
         streamByCompleting(request)
     }
 
-    /// Scores by a fixed rule: each whitespace-separated word of the continuation has log-probability -1.
+    /// Scores by `scoreRule` (one token carrying the whole log-probability), or else by a fixed
+    /// rule: each whitespace-separated word of the continuation has log-probability -1.
     public func score(_ prompt: Prompt, continuation: String) async throws -> Score {
-        Score(tokens: continuation.split(separator: " ").map { TokenLogprob(token: String($0), id: nil, logprob: -1) })
+        if let scoreRule { return Score(tokens: [TokenLogprob(token: continuation, id: nil, logprob: scoreRule(prompt, continuation))]) }
+        return Score(tokens: continuation.split(separator: " ").map { TokenLogprob(token: String($0), id: nil, logprob: -1) })
     }
 
     /// Deterministic 8-dimensional vectors from the text's bytes (for plumbing tests, not meaning).

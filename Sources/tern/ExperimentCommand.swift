@@ -6,7 +6,7 @@ import TernSearch
 struct Experiment: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a committed experiment and write its table and plot.",
-        subcommands: [TTC.self])
+        subcommands: [TTC.self, MoA.self])
 }
 
 extension Experiment {

@@ -22,7 +22,8 @@ struct Synth: AsyncParsableCommand {
     @Option(name: .customLong("max-attempts"), help: "Instructions: prompts to try at most.") var maxAttempts = 2000
     @Option(help: "Topics, comma-separated (topics and dialogues).") var topics = "the water cycle,volcanoes,bread baking,electric cars,chess"
     @Option(help: "Sub-topics per topic.") var subtopics = 4
-    @Option(name: .customLong("min-score"), help: "Lowest judge score (1–10) kept.") var minScore = 7
+    @Option(name: .customLong("min-score"), help: "Lowest judge score kept (of 1–10 as a chat; few-shot: the expected score of 1–9, rounded).")
+    var minScore = 7.0
     @Option(name: .customLong("batch-size"), help: "Requests decoded together.") var batchSize = 8
     @Option(help: "Seed of the prompts and samples.") var seed: UInt64 = 1
     @Option(help: "Instructions as a chat turn (instruction-tuned models) or after worked examples (few-shot: base models such as the default).")
@@ -32,7 +33,10 @@ struct Synth: AsyncParsableCommand {
         guard count > 0, batchSize > 0 else { throw CommandError("--count and --batch-size must be at least 1") }
         let loaded = try modelOptions.load()
         let model = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: 2048)
-        let judge = RubricGrader(model: model, rubric: "Is the answer correct, on topic and helpful to the person who asked?")
+        // A base model (few-shot) grades by likelihood on 1–9; a chat model writes its grade on 1–10.
+        let rubric = "Is the answer correct, on topic and helpful to the person who asked?"
+        let judge = format == .fewShot ? RubricGrader(model: model, rubric: rubric, scale: 1...9, mode: .likelihood)
+            : RubricGrader(model: model, rubric: rubric)
         let synth = Synthesizer(model: model, judge: judge, minScore: minScore, seed: seed, batchSize: batchSize, format: format)
         let kept: JSONLWriter, rejected: JSONLWriter
         do {

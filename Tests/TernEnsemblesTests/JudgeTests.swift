@@ -56,6 +56,63 @@ final class JudgeTests: XCTestCase {
         XCTAssertEqual(mixed.firstShown, 4.0 / 5.0)
     }
 
+    func testLikelihoodJudgeReadsTheTwoLetters() async throws {
+        // Log-probabilities of " A" / " B" that favour the slot holding "4", whichever slot that is.
+        let reader = ScriptedModel(name: "reader", scoreRule: { prompt, letter in
+            let text = prompt.messages[0].content
+            XCTAssertTrue(text.hasSuffix("The better answer is Assistant"))
+            return Self.shown(text, letter == " A" ? "A" : "B") == "4" ? -0.2 : -2.5
+        })
+        let j = try await PairwiseJudge(model: reader, mode: .likelihood).compare(question: "2 + 2?", a: "5", b: "4")
+        XCTAssertEqual(j.verdict, .b)
+        XCTAssertEqual(j.inOrder, .b)
+        XCTAssertEqual(j.swapped, .b)
+        XCTAssertEqual(j.explanations[0], "log P(A) - log P(B) = -2.300")
+
+        // " A" always likelier: every verdict follows the position, so every comparison is a tie.
+        let first = ScriptedModel(name: "first", scoreRule: { _, letter in letter == " A" ? -0.5 : -1.5 })
+        var judgments: [PairwiseJudge.Judgment] = []
+        for (a, b) in [("4", "5"), ("5", "4")] {
+            judgments.append(try await PairwiseJudge(model: first, mode: .likelihood).compare(question: "2 + 2?", a: a, b: b))
+        }
+        XCTAssertEqual(judgments.map(\.verdict), [.tie, .tie])
+        XCTAssertEqual(PositionBias(judgments).flipRate, 1)
+        XCTAssertEqual(PositionBias(judgments).firstShown, 1)
+    }
+
+    func testLikelihoodGradeIsTheExpectedScore() async throws {
+        // P(" 6") = P(" 8") = 1/2 and every other score e^-50: the expected score is 7.00.
+        let judge = ScriptedModel(name: "g", scoreRule: { prompt, score in
+            XCTAssertTrue(prompt.messages[0].content.hasSuffix("[Answer]\n4\n\nScore (1 to 9):"))
+            return score == " 6" || score == " 8" ? log(0.5) : -50
+        })
+        let g = try await RubricGrader(model: judge, rubric: "r", scale: 1...9, mode: .likelihood).grade(question: "2 + 2?", answer: "4")
+        XCTAssertEqual(g.score, 7)
+        XCTAssertEqual(g.expected ?? 0, 7, accuracy: 1e-9)
+        XCTAssertEqual(g.reason, "expected score 7.00 under the judge's probabilities")
+        do {
+            _ = try await RubricGrader(model: judge, rubric: "r", scale: 1...10, mode: .likelihood).grade(question: "q", answer: "a")
+            XCTFail("\" 10\" would overlap \" 1\"")
+        } catch LMError.invalidRequest(let why) {
+            XCTAssertTrue(why.contains("single-digit"))
+        }
+    }
+
+    func testReportCountsVerdictsAgainstTheLabels() {
+        typealias J = PairwiseJudge.Judgment
+        let pairs = (0..<4).map { JudgePair(question: "q\($0)", a: "x", b: "y", better: $0 < 3 ? .a : .b) }
+        let judgments = [J(verdict: .a, inOrder: .a, swapped: .a, explanations: []),    // right
+                         J(verdict: .b, inOrder: .b, swapped: .b, explanations: []),    // wrong
+                         J(verdict: .tie, inOrder: .a, swapped: .b, explanations: []),  // flip
+                         J(verdict: .tie, inOrder: nil, swapped: .b, explanations: [])] // one order unread
+        let r = JudgeReport(model: "m", mode: .likelihood, pairs: pairs, judgments: judgments)
+        XCTAssertEqual([r.right, r.wrong, r.ties], [1, 1, 2])
+        XCTAssertEqual([r.bias.decided, r.bias.flips], [3, 1])
+        // Single picks: a✓ a✓ | b✗ b✗ | a✓ b✗ | b✓ (pair 4 prefers b): 4 of 7.
+        XCTAssertEqual(r.singleOrderAccuracy, 4.0 / 7.0, accuracy: 1e-12)
+        XCTAssertTrue(r.table().contains("| m | likelihood | 4 | 33% (1/3) |"), r.table())
+    }
+
     func testUnparseableVerdictIsATie() async throws {
         let mute = ScriptedModel(name: "mute") { _ in "I cannot decide." }
         let j = try await PairwiseJudge(model: mute).compare(question: "q", a: "1", b: "2")
@@ -81,7 +138,13 @@ final class JudgeTests: XCTestCase {
         let j = try await RubricGrader(model: json, rubric: "r", scale: 1...5).grade(question: "q", answer: "a")
         XCTAssertEqual(j, .init(score: 2, reason: "off by one"))
         guard case .jsonSchema(_, let schema) = json.requests[0].parameters.responseFormat else { return XCTFail("schema asked for") }
-        XCTAssertEqual(schema["properties"]?["score"]?["maximum"]?.number, 5)
+        // The grammar the local engine decodes under admits exactly the scale's scores.
+        let grammar = try JSONGrammar(schema: schema)
+        func admits(_ text: String) -> Bool { JSONMatcher(grammar: grammar).advanced(by: Array(text.utf8))?.isComplete == true }
+        XCTAssertTrue(admits(#"{"reason": "ok", "score": 5}"#))
+        XCTAssertFalse(admits(#"{"reason": "ok", "score": 6}"#))
+        XCTAssertFalse(admits(#"{"reason": "ok", "score": 1000000000000000}"#))
+        XCTAssertFalse(admits(#"{"reason": "\#(String(repeating: "x", count: 201))", "score": 5}"#), "the reason is capped")
 
         let outOfScale = ScriptedModel(name: "wild") { _ in "Score: 11" }
         do {

@@ -81,6 +81,26 @@ final class SynthTests: XCTestCase {
         XCTAssertEqual(rejected.ids, ["topic-0-1"])
     }
 
+    func testAJudgeWithoutAScoreRejectsTheRecordAndTheRunGoesOn() async throws {
+        let model = ScriptedModel(name: "m") { r in
+            let p = r.prompt.messages.last!.content
+            if p.hasPrefix("List 2 sub-topics") { return "clouds\nrivers" }
+            if p.hasPrefix("Write one question") { return p.contains("clouds") ? "How do clouds form?" : "Where do rivers go?" }
+            if p.contains("[Rubric]") { return p.contains("clouds") ? "I cannot say." : "Reason: right.\nScore: 8" }
+            return "An answer."
+        }
+        let synth = Synthesizer(model: model, judge: RubricGrader(model: model, rubric: "correct?"), minScore: 7)
+        let rejectedPath = path("j.rejected.jsonl")
+        let kept = try JSONLWriter(path: path("j.jsonl")), rejected = try JSONLWriter(path: rejectedPath)
+        let stats = try await synth.topics(["the water cycle"], subtopics: 2, kept: kept, rejected: rejected)
+        XCTAssertEqual(stats.attempted, 2)
+        XCTAssertEqual(kept.ids, ["topic-0-1"])
+        XCTAssertEqual(rejected.ids, ["topic-0-0"])
+        let record = try records(rejectedPath)[0]
+        XCTAssertTrue((record["judge_error"] as? String)?.contains("no score") == true)
+        XCTAssertNil(record["score"])
+    }
+
     func testFewShotFormatAndQualityFilters() async throws {
         // A base model that loops on the first prompt and answers the second properly.
         let model = ScriptedModel(name: "base") { r in
@@ -96,9 +116,35 @@ final class SynthTests: XCTestCase {
         let first = model.requests[0]
         XCTAssertTrue(first.parameters.stop.contains("\nInstruction:"))
         guard case .text(let text) = first.prompt else { return XCTFail("few-shot prompts are raw text") }
-        XCTAssertTrue(text.hasPrefix(Synthesizer.fewShotPreamble + "Instruction: " + InstructionPrompts(seed: 2).prompt(0).text + "\nResponse:"))
+        XCTAssertEqual(text, Synthesizer.fewShotPreamble + "Instruction: " + InstructionPrompts(seed: 2).prompt(0).text + "\nResponse:")
+        XCTAssertTrue(Synthesizer.fewShotPreamble.hasSuffix("?\n\n"), "a blank line after each worked example")
         let looped = try records(rejectedPath).first { ($0["response"] as? String)?.hasPrefix("x y z") == true }
         XCTAssertEqual((looped?["checks"] as? [String: Bool])?["no_loops"], false)
+    }
+
+    func testFewShotDialogueContinuesTheTranscript() async throws {
+        // A base model seen through the few-shot transcript: the second answer's prompt holds the
+        // first exchange as earlier Instruction/Response turns.
+        let model = ScriptedModel(name: "base") { r in
+            if r.prompt.messages.last!.content.contains("[Rubric]") { return "Reason: fine.\nScore: 8" }  // the judge: a chat
+            guard case .text(let p) = r.prompt, p.hasSuffix("\nResponse:") else { return nil }
+            let exchange = p.components(separatedBy: "\n\n").last!  // after the worked examples
+            if exchange.contains("natural follow-up") { return "Why does it rain?" }
+            return exchange.contains("Instruction: Why does it rain?") ? "Drops grow heavy." : "Clouds hold water."
+        }
+        let synth = Synthesizer(model: model, judge: RubricGrader(model: model, rubric: "correct?"), minScore: 7, format: .fewShot)
+        let keptPath = path("d.jsonl")
+        let kept = try JSONLWriter(path: keptPath), rejected = try JSONLWriter(path: path("d.rejected.jsonl"))
+        let stats = try await synth.dialogues(["What are clouds?"], kept: kept, rejected: rejected)
+        XCTAssertEqual(stats.kept, 1)
+        let last = model.requests.compactMap { r -> String? in
+            guard case .text(let p) = r.prompt, p.contains("Why does it rain?"), !p.contains("[Rubric]") else { return nil }
+            return p
+        }.last
+        XCTAssertEqual(last, Synthesizer.fewShotPreamble + "Instruction: What are clouds?\nResponse: Clouds hold water.\n"
+                       + "Instruction: Why does it rain?\nResponse:")
+        let messages = try records(keptPath)[0]["messages"] as? [[String: String]]
+        XCTAssertEqual(messages?.map { $0["content"]! }, ["What are clouds?", "Clouds hold water.", "Why does it rain?", "Drops grow heavy."])
     }
 
     func testListLines() {

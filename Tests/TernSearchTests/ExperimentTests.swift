@@ -8,6 +8,12 @@ import TernLM
 
 /// The experiment's problems, its bookkeeping on scripted models, and its plot.
 final class ExperimentTests: XCTestCase {
+    func testSlippedSolutionChangesOnlyTheLastStep() {
+        let p = ArithmeticProblem(question: "q", solution: "7 + 5 = 12.\n12 - 4 = 8.\nAnswer: 8", answer: 8)
+        XCTAssertEqual(ArithmeticProblems.slipped(p, by: 2), "7 + 5 = 12.\n12 - 4 = 10.\nAnswer: 10")
+        XCTAssertEqual(ArithmeticProblems.slipped(p, by: -3), "7 + 5 = 12.\n12 - 4 = 5.\nAnswer: 5")
+    }
+
     func testProblemsAreSeededAndTheirSolutionsAreRight() throws {
         let a = ArithmeticProblems.generate(count: 50, seed: 7), b = ArithmeticProblems.generate(count: 50, seed: 7)
         XCTAssertEqual(a, b)

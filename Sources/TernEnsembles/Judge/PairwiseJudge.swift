@@ -6,11 +6,17 @@ import TernLM
 /// orders pick the same answer, otherwise the comparison is a tie. Judges tend to favour one
 /// position; `PositionBias` measures how often.
 ///
+/// `.generate` (the default) asks a chat model to explain and end with "[[A]]", "[[B]]" or "[[C]]"
+/// (tie). `.likelihood` suits base models and needs no parsing: the comparison is a plain-text
+/// prompt ending "The better answer is Assistant", and each order's pick is whichever of " A" and
+/// " B" the model finds more likely.
+///
 ///     let judge = PairwiseJudge(model: model)
 ///     let j = try await judge.compare(question: "2 + 2?", a: "4", b: "5")
 ///     j.verdict   // .a when both orders prefer "4"; .tie when the verdict follows the position
 public struct PairwiseJudge: Sendable {
     public enum Verdict: String, Sendable, Codable, Hashable { case a, b, tie }
+    public enum Mode: String, Sendable, Codable, CaseIterable { case generate, likelihood }
 
     public struct Judgment: Sendable, Codable, Hashable {
         /// Counted only when both orders agree.
@@ -25,31 +31,60 @@ public struct PairwiseJudge: Sendable {
     }
 
     public let model: any LanguageModel
+    public var mode: Mode
     public var parameters: GenerationParameters
 
-    public init(model: any LanguageModel, parameters: GenerationParameters = GenerationParameters(temperature: 0, maxTokens: 256)) {
+    public init(model: any LanguageModel, mode: Mode = .generate,
+                parameters: GenerationParameters = GenerationParameters(temperature: 0, maxTokens: 256)) {
         self.model = model
+        self.mode = mode
         self.parameters = parameters
     }
 
     /// Both orders are asked as one batch (the local engine evaluates their shared start once).
     public func compare(question: String, a: String, b: String) async throws -> Judgment {
-        let requests = [Self.prompt(question: question, first: a, second: b), Self.prompt(question: question, first: b, second: a)]
-            .map { CompletionRequest(.chat([.user($0)]), parameters: parameters) }
-        let answers = try await model.complete(batch: requests)
-        let inOrder = Self.parse(answers[0].text)
-        let swapped = Self.parse(answers[1].text).map { $0 == .a ? Verdict.b : $0 == .b ? .a : .tie }
+        let orders = [(a, b), (b, a)]
+        let picks: [Verdict?], explanations: [String]
+        switch mode {
+        case .generate:
+            let requests = orders.map { CompletionRequest(.chat([.user(Self.prompt(question: question, first: $0.0, second: $0.1))]), parameters: parameters) }
+            let answers = try await model.complete(batch: requests)
+            picks = answers.map { Self.parse($0.text) }
+            explanations = answers.map(\.text)
+        case .likelihood:
+            let prompts = orders.map { Prompt.text(Self.likelihoodPrompt(question: question, first: $0.0, second: $0.1)) }
+            let scores = try await model.score(prompts, continuations: [" A", " B"])
+            let margins = scores.map { $0[0].total - $0[1].total }  // log P(A) − log P(B)
+            picks = margins.map { $0 > 0 ? .a : $0 < 0 ? .b : .tie }
+            explanations = margins.map { String(format: "log P(A) - log P(B) = %.3f", $0) }
+        }
+        let inOrder = picks[0]
+        let swapped = picks[1].map { $0 == .a ? Verdict.b : $0 == .b ? .a : .tie }
         let verdict = inOrder != nil && inOrder == swapped ? inOrder! : .tie
-        return Judgment(verdict: verdict, inOrder: inOrder, swapped: swapped, explanations: answers.map(\.text))
+        return Judgment(verdict: verdict, inOrder: inOrder, swapped: swapped, explanations: explanations)
     }
 
-    static func prompt(question: String, first: String, second: String) -> String {
-        """
+    static let instructions = """
         Compare two assistants' answers to the user's question. Decide which answer is more helpful, \
         correct and relevant; do not let the order of the answers, their length or the assistants' \
-        names sway you. Explain briefly, then end with your verdict on its own line: "[[A]]" if \
+        names sway you.
+        """
+
+    static func prompt(question: String, first: String, second: String) -> String {
+        instructions + """
+         Explain briefly, then end with your verdict on its own line: "[[A]]" if \
         assistant A is better, "[[B]]" if assistant B is better, "[[C]]" for a tie.
 
+
+        """ + comparison(question: question, first: first, second: second)
+    }
+
+    static func likelihoodPrompt(question: String, first: String, second: String) -> String {
+        instructions + "\n\n" + comparison(question: question, first: first, second: second) + "\n\nThe better answer is Assistant"
+    }
+
+    static func comparison(question: String, first: String, second: String) -> String {
+        """
         [Question]
         \(question)
 

@@ -3,8 +3,14 @@ import TernLM
 
 /// LLM-as-judge grading one answer against a rubric: a score on a fixed scale and the reason for
 /// it. On a backend that enforces JSON schemas (the local engine) the grade is asked for as
-/// `{"reason": …, "score": …}` and always parses; elsewhere the judge writes "Reason: …" and
+/// `{"reason": …, "score": …}` and always parses into a grade (the reason is capped at 200
+/// characters, so the score fits within the default 256 tokens even when a weak judge rambles,
+/// and the score is one of the scale's values); elsewhere the judge writes "Reason: …" and
 /// "Score: N" lines, which are parsed.
+///
+/// `.likelihood` suits base models: the prompt ends "Score (1 to 9):" and the grade is the score
+/// expected under the model's probabilities of " 1" … " 9" (as G-Eval weighs scores), rounded;
+/// the reason states the expectation. Its scale must be single digits.
 ///
 ///     let grader = RubricGrader(model: model, rubric: "Is the answer correct and complete?")
 ///     let g = try await grader.grade(question: "2 + 2?", answer: "4")   // Grade(score: 10, reason: …)
@@ -12,45 +18,73 @@ public struct RubricGrader: Sendable {
     public struct Grade: Sendable, Codable, Hashable {
         public var score: Int
         public var reason: String
+        /// `.likelihood`: the expected score before rounding.
+        public var expected: Double?
+
+        public init(score: Int, reason: String, expected: Double? = nil) {
+            self.score = score
+            self.reason = reason
+            self.expected = expected
+        }
+
+        /// The expected score where there is one, else the score.
+        public var value: Double { expected ?? Double(score) }
     }
 
     public let model: any LanguageModel
     public let rubric: String
     public let scale: ClosedRange<Int>
+    public var mode: PairwiseJudge.Mode
     public var parameters: GenerationParameters
 
-    public init(model: any LanguageModel, rubric: String, scale: ClosedRange<Int> = 1...10,
+    public init(model: any LanguageModel, rubric: String, scale: ClosedRange<Int> = 1...10, mode: PairwiseJudge.Mode = .generate,
                 parameters: GenerationParameters = GenerationParameters(temperature: 0, maxTokens: 256)) {
         self.model = model
         self.rubric = rubric
         self.scale = scale
+        self.mode = mode
         self.parameters = parameters
     }
 
     public func grade(question: String, answer: String) async throws -> Grade {
+        if mode == .likelihood { return try await expectedGrade(question: question, answer: answer) }
         var p = parameters
         let structured = model.capabilities.contains(.jsonSchema)
         if structured { p.responseFormat = .jsonSchema(name: "grade", schema: schema) }
-        let reply = try await model.chat([.user(prompt(question: question, answer: answer, json: structured))], parameters: p).text
+        let format = structured ? "Reply with a JSON object: {\"reason\": \"…\", \"score\": N}."
+            : "Reply with one line \"Reason: …\" and then one line \"Score: N\"."
+        let reply = try await model.chat([.user(prompt(question: question, answer: answer, format: format))], parameters: p).text
         guard let grade = Self.parse(reply, scale: scale) else {
             throw LMError.invalidRequest("the judge's answer has no score in \(scale.lowerBound)–\(scale.upperBound): \(reply.prefix(80).debugDescription)")
         }
         return grade
     }
 
-    var schema: JSONValue {
-        .object(["type": .string("object"), "required": .array([.string("reason"), .string("score")]), "additionalProperties": .bool(false),
-                 "properties": .object(["reason": .object(["type": .string("string"), "maxLength": .number(400)]),
-                                        "score": .object(["type": .string("integer"), "minimum": .number(Double(scale.lowerBound)),
-                                                          "maximum": .number(Double(scale.upperBound))])])])
+    /// The score expected under P(" k") for each k of the scale, normalised over the scale.
+    private func expectedGrade(question: String, answer: String) async throws -> Grade {
+        guard scale.lowerBound >= 0, scale.upperBound <= 9 else {
+            throw LMError.invalidRequest("likelihood grading needs single-digit scores (e.g. 1...9), got \(scale.lowerBound)...\(scale.upperBound)")
+        }
+        let text = prompt(question: question, answer: answer, format: nil) + "\n\nScore (\(scale.lowerBound) to \(scale.upperBound)):"
+        let logprobs = try await model.score(.text(text), continuations: scale.map { " \($0)" }).map(\.total)
+        let top = logprobs.max() ?? 0
+        let weights = logprobs.map { Foundation.exp($0 - top) }, total = weights.reduce(0, +)
+        let expected = zip(scale, weights).reduce(0) { $0 + Double($1.0) * $1.1 } / total
+        return Grade(score: Int(expected.rounded()), reason: String(format: "expected score %.2f under the judge's probabilities", expected),
+                     expected: expected)
     }
 
-    func prompt(question: String, answer: String, json: Bool) -> String {
-        let format = json ? "Reply with a JSON object: {\"reason\": \"…\", \"score\": N}."
-            : "Reply with one line \"Reason: …\" and then one line \"Score: N\"."
-        return """
+    var schema: JSONValue {
+        .object(["type": .string("object"), "required": .array([.string("reason"), .string("score")]), "additionalProperties": .bool(false),
+                 "properties": .object(["reason": .object(["type": .string("string"), "maxLength": .number(200)]),
+                                        // An enum, not minimum/maximum: the decoder enforces only the sign of a bound.
+                                        "score": .object(["enum": .array(scale.map { .number(Double($0)) })])])])
+    }
+
+    func prompt(question: String, answer: String, format: String?) -> String {
+        """
             Grade the answer to the question below against the rubric, with a whole-number score from \
-            \(scale.lowerBound) (worst) to \(scale.upperBound) (best) and a short reason. \(format)
+            \(scale.lowerBound) (worst) to \(scale.upperBound) (best)\(format.map { " and a short reason. " + $0 } ?? ".")
 
             [Rubric]
             \(rubric)

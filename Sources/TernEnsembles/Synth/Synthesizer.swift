@@ -15,7 +15,8 @@ public struct Synthesizer: Sendable {
     public let model: any LanguageModel
     /// Grades topic answers and dialogues; nil keeps them all.
     public var judge: RubricGrader?
-    public var minScore: Int
+    /// The lowest grade kept (a likelihood judge's expected score, unrounded).
+    public var minScore: Double
     public var seed: UInt64
     public var parameters: GenerationParameters
     /// Requests sent as one batch (the local engine decodes them together).
@@ -26,7 +27,7 @@ public struct Synthesizer: Sendable {
 
     public enum Format: String, Sendable, Codable, CaseIterable { case chat, fewShot = "few-shot" }
 
-    public init(model: any LanguageModel, judge: RubricGrader? = nil, minScore: Int = 7, seed: UInt64 = 1,
+    public init(model: any LanguageModel, judge: RubricGrader? = nil, minScore: Double = 7, seed: UInt64 = 1,
                 parameters: GenerationParameters = GenerationParameters(temperature: 0.7, maxTokens: 160), batchSize: Int = 8,
                 format: Format = .chat) {
         self.model = model
@@ -112,6 +113,11 @@ public struct Synthesizer: Sendable {
                 let id = "topic-\(t)-\(s)"
                 guard !Self.recorded(id, kept, rejected) else { continue }
                 let answer = a.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard Self.isQuestion(q) else {  // not worth judging: the model wrote no question
+                    try rejected.append(id: id, ["kind": "topic", "topic": topic, "subtopic": subs[s], "prompt": q, "checks": ["question": false]])
+                    stats.attempted += 1
+                    continue
+                }
                 try await judgeAndStore(["kind": "topic", "topic": topic, "subtopic": subs[s], "prompt": q, "response": answer], id: id,
                                         question: q, answer: answer, kept: kept, rejected: rejected, stats: &stats)
             }
@@ -134,10 +140,13 @@ public struct Synthesizer: Sendable {
                 The assistant answered: \(first)
                 Write the user's natural follow-up question. Reply with the question only.
                 """, seed: UInt64(30_000 + d))).first ?? ""
-            guard !followUp.isEmpty else { continue }
-            var p = parameters
-            p.seed = seed &* 1_000_003 &+ UInt64(40_000 + d)
-            let second = try await model.chat([.user(question), .assistant(first), .user(followUp)], parameters: p).text
+            guard Self.isQuestion(followUp) else {  // not worth answering: the model wrote no question
+                try rejected.append(id: id, ["kind": "dialogue", "messages": [["role": "user", "content": question], ["role": "assistant", "content": first]],
+                                             "follow_up": followUp, "checks": ["question": false]])
+                stats.attempted += 1
+                continue
+            }
+            let second = try await model.complete(request([.user(question), .assistant(first), .user(followUp)], seed: UInt64(40_000 + d))).text
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             let messages = [["role": "user", "content": question], ["role": "assistant", "content": first],
                             ["role": "user", "content": followUp], ["role": "assistant", "content": second]]
@@ -156,23 +165,49 @@ public struct Synthesizer: Sendable {
     /// Grades `answer` (when there is a judge) and stores `record`, with the grade, as kept or rejected.
     private func judgeAndStore(_ record: [String: Any], id: String, question: String, answer: String, kept: JSONLWriter,
                                rejected: JSONLWriter, stats: inout Stats) async throws {
-        let grade = try await judge?.grade(question: question, answer: answer)
-        let passed = grade.map { $0.score >= minScore } ?? true
-        var r = record
-        if let grade { r["score"] = grade.score; r["reason"] = grade.reason }
+        var r = record, passed = true
+        if let judge {
+            do {
+                let grade = try await judge.grade(question: question, answer: answer)
+                r["score"] = grade.expected.map { ($0 * 100).rounded() / 100 } ?? Double(grade.score)
+                r["reason"] = grade.reason
+                passed = grade.value >= minScore
+            } catch LMError.invalidRequest(let why) {  // the judge named no score: the record is rejected, the run goes on
+                r["judge_error"] = why
+                passed = false
+            }
+        }
         try (passed ? kept : rejected).append(id: id, r)
         stats.attempted += 1
         stats.kept += passed ? 1 : 0
     }
 
     private func request(_ text: String, seed offset: UInt64) -> CompletionRequest {
+        request([.user(text)], seed: offset)
+    }
+
+    /// A conversation as a chat, or (few-shot) as the next turns of the worked examples'
+    /// "Instruction:/Response:" transcript, ending where the model writes the last response.
+    private func request(_ turns: [Message], seed offset: UInt64) -> CompletionRequest {
         var p = parameters
         p.seed = seed &* 1_000_003 &+ offset
-        return CompletionRequest(.chat([.user(text)]), parameters: p)
+        switch format {
+        case .chat: return CompletionRequest(.chat(turns), parameters: p)
+        case .fewShot:
+            p.stop += ["\nInstruction:"]
+            let transcript = turns.map { ($0.role == .user ? "Instruction: " : "Response: ") + $0.content }.joined(separator: "\n")
+            return CompletionRequest(.text(Self.fewShotPreamble + transcript + "\nResponse:"), parameters: p)
+        }
     }
 
     private func ask(_ text: String, seed offset: UInt64) async throws -> String {
         try await model.complete(request(text, seed: offset)).text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// One line ending in a question mark.
+    static func isQuestion(_ text: String) -> Bool {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        return t.count > 1 && t.hasSuffix("?") && !t.contains("\n")
     }
 
     /// Whether a response repeats itself: a line (of 3+ words) three times or more.
@@ -187,8 +222,8 @@ public struct Synthesizer: Sendable {
         return false
     }
 
-    /// Worked examples for a base model: one per kind of layout the constraints ask for (on
-    /// topics the prompts do not use).
+    /// Worked examples for a base model: one per kind of layout the constraints ask for, and one
+    /// for each step of the topic and dialogue pipelines (on topics the prompts do not use).
     static let fewShotPreamble = """
         Instruction: Describe how a kettle works. Answer in at most 30 words.
         Response: A kettle heats water with an electric element in its base. A thermostat switches it off when the water boils.
@@ -211,6 +246,19 @@ public struct Synthesizer: Sendable {
         Response: - The rider pushes off the ground with one foot.
         - Four wheels on two trucks roll under the deck.
         - Leaning left or right tilts the trucks and turns the board.
+
+        Instruction: List 3 sub-topics of gardening, one per line, without numbering.
+        Response: preparing the soil
+        watering plants
+        keeping pests away
+
+        Instruction: Write one question a curious student might ask about tides (the ocean). Reply with the question only.
+        Response: Why does the sea have two high tides every day?
+
+        Instruction: A user asked: How do bees make honey?
+        The assistant answered: Bees collect nectar from flowers and fan it with their wings in the hive until most of its water has gone.
+        Write the user's natural follow-up question. Reply with the question only.
+        Response: Why do bees need to store so much honey?
 
 
         """

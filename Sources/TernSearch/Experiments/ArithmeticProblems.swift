@@ -1,3 +1,4 @@
+import Foundation
 import TernLM
 
 /// A two-step arithmetic word problem with its exact answer and a worked solution in the format
@@ -58,6 +59,16 @@ public enum ArithmeticProblems {
 
 
         """
+
+    /// The worked solution with one slip: the last step's result, and so the answer, off by `delta`
+    /// ("… = 8.\nAnswer: 8" becomes "… = 10.\nAnswer: 10" for delta 2).
+    public static func slipped(_ problem: ArithmeticProblem, by delta: Int) -> String {
+        var lines = problem.solution.components(separatedBy: "\n")
+        let wrong = problem.answer + delta, last = lines.count - 2
+        lines[last] = lines[last].replacingOccurrences(of: "= \(problem.answer).", with: "= \(wrong).")
+        lines[last + 1] = "Answer: \(wrong)"
+        return lines.joined(separator: "\n")
+    }
 
     private static func make(_ rng: inout SeededGenerator) -> ArithmeticProblem {
         func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
