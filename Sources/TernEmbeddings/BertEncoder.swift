@@ -88,10 +88,9 @@ public final class BertEncoder: @unchecked Sendable {  // weights are read-only;
             }
             let scale = 1 / Float(D).squareRoot()
             for layer in blocks {
-                project(layer.q, x, q, T, scratch)
+                project(layer.q, x, q, T, scratch, scale: scale)
                 project(layer.k, x, k, T, scratch)
                 project(layer.v, x, v, T, scratch)
-                for i in 0..<(T * H) { q[i] *= scale }
                 span.withUnsafeBufferPointer { span in
                     pool.parallelFor(T * heads) { jobs in
                         for job in jobs {
@@ -112,17 +111,28 @@ public final class BertEncoder: @unchecked Sendable {  // weights are read-only;
         return x
     }
 
-    /// out = x · Wᵀ + bias for T rows.
-    private func project(_ l: Linear, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ T: Int, _ scratch: ActivationBuffer) {
+    /// out = (x · Wᵀ + bias) · scale for T rows; the bias rows are added across the pool.
+    private func project(_ l: Linear, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ T: Int, _ scratch: ActivationBuffer,
+                         scale: Float = 1) {
         matmul(l.w, x, out, tokens: T, pool: pool, scratch: scratch)
-        let n = l.w.rows
-        for t in 0..<T { let o = out + t * n; for i in 0..<n { o[i] += l.bias[i] } }
+        let n = l.w.rows, bias = l.bias
+        pool.parallelFor(T) { rows in
+            for t in rows {
+                let o = out + t * n
+                if scale == 1 { for i in 0..<n { o[i] += bias[i] } } else { for i in 0..<n { o[i] = (o[i] + bias[i]) * scale } }
+            }
+        }
     }
 
-    /// x = LayerNorm(x + y), row by row.
+    /// x = LayerNorm(x + y), row by row across the pool.
     private func addAndNorm(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, _ norm: Norm, _ T: Int) {
-        let H = config.hiddenSize
-        for i in 0..<(T * H) { x[i] += y[i] }
-        for t in 0..<T { layerNorm(x + t * H, weight: norm.weight, bias: norm.bias, eps: config.eps, out: x + t * H, dim: H) }
+        let H = config.hiddenSize, eps = config.eps
+        pool.parallelFor(T) { rows in
+            for t in rows {
+                let row = x + t * H, add = y + t * H
+                for i in 0..<H { row[i] += add[i] }
+                layerNorm(row, weight: norm.weight, bias: norm.bias, eps: eps, out: row, dim: H)
+            }
+        }
     }
 }

@@ -16,7 +16,7 @@ struct Embed: AsyncParsableCommand {
     var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("batch-size"), help: "Texts per forward pass.")
     var batchSize = 32
-    @Option(help: "Instead of printing vectors, time this many batches of --batch-size texts and print texts/s.")
+    @Option(help: "Instead of printing vectors, time this many batches of --batch-size texts (after one warm-up batch, best of 3 runs) and print texts/s.")
     var benchmark: Int?
     @Argument(help: "Texts to embed.")
     var texts: [String] = []
@@ -28,11 +28,16 @@ struct Embed: AsyncParsableCommand {
             guard batches > 0 else { throw CommandError("--benchmark takes a number of batches, at least 1") }
             let texts = Self.benchmarkTexts(batches * batchSize)
             let tokens = texts.reduce(0) { $0 + embedding.embedder.tokenizer.encode($1, maxLength: embedding.embedder.maxLength).count }
-            let start = Date()  // tokenizing, encoding and pooling, as a caller of `embed` waits for them
-            _ = try await embedding.embed(texts)
-            let seconds = Date().timeIntervalSince(start)
-            emit(String(format: "%@: %d texts (%d tokens) in batches of %d on %d thread(s): %.3f s, %.1f texts/s\n",
-                        model, texts.count, tokens, batchSize, max(1, threads), seconds, Double(texts.count) / seconds))
+            _ = try await embedding.embed(Array(texts.prefix(batchSize)))  // warm-up: first touch of the weights
+            var times: [Double] = []
+            for _ in 0..<3 {
+                let start = Date()  // tokenizing, encoding and pooling, as a caller of `embed` waits for them
+                _ = try await embedding.embed(texts)
+                times.append(Date().timeIntervalSince(start))
+            }
+            let best = times.min()!, mean = times.reduce(0, +) / 3
+            emit(String(format: "%@: %d texts (%d tokens) in batches of %d on %d thread(s), best of 3: %.3f s, %.1f texts/s (mean %.1f)\n",
+                        model, texts.count, tokens, batchSize, max(1, threads), best, Double(texts.count) / best, Double(texts.count) / mean))
             return
         }
         var input = texts

@@ -58,7 +58,11 @@ struct Synth: AsyncParsableCommand {
         case .topics:
             stats = try await synth.topics(topicList, subtopics: subtopics, kept: kept, rejected: rejected, progress: report)
         case .dialogues:
-            let questions = (0..<count).map { "What should a beginner know about \(topicList[$0 % max(1, topicList.count)])? (\($0 + 1))" }
+            // Each topic in turn, with a different opening question on each round through the list.
+            let openings = ["What should a beginner know about %@?", "How would you explain %@ to a child?", "What is a common mistake people make about %@?",
+                            "Why does %@ matter in everyday life?"]
+            let n = max(1, topicList.count)
+            let questions = (0..<count).map { String(format: openings[($0 / n) % openings.count], topicList[$0 % n]) }
             stats = try await synth.dialogues(questions, kept: kept, rejected: rejected, progress: report)
         }
         let all = kept.count + rejected.count
