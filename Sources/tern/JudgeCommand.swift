@@ -25,7 +25,7 @@ struct Judge: AsyncParsableCommand {
     }
 }
 
-extension PairwiseJudge.Mode: ExpressibleByArgument {}
+extension JudgeMode: ExpressibleByArgument {}
 
 extension Judge {
     struct Compare: AsyncParsableCommand {
@@ -34,7 +34,7 @@ extension Judge {
 
         @OptionGroup var judgeModel: JudgeModel
         @Option(help: "generate: the judge writes [[A]]/[[B]]/[[C]] (chat models); likelihood: P(\" A\") against P(\" B\") (base models).")
-        var mode: PairwiseJudge.Mode = .generate
+        var mode: JudgeMode = .generate
         @Argument(help: "The question.") var question: String
         @Argument(help: "Answer A.") var a: String
         @Argument(help: "Answer B.") var b: String
@@ -51,7 +51,7 @@ extension Judge {
 
         @OptionGroup var judgeModel: JudgeModel
         @Option(help: "generate: the judge writes its grade (chat models); likelihood: the score expected under P(\" k\"), scale of single digits (base models).")
-        var mode: PairwiseJudge.Mode = .generate
+        var mode: JudgeMode = .generate
         @Option(help: "What a good answer does.") var rubric: String
         @Option(help: "Lowest score.") var min = 1
         @Option(help: "Highest score.") var max = 10
@@ -77,7 +77,7 @@ extension Judge {
 
         @OptionGroup var judgeModel: JudgeModel
         @Option(help: "generate (chat models) or likelihood (base models such as the default).")
-        var mode: PairwiseJudge.Mode = .likelihood
+        var mode: JudgeMode = .likelihood
         @Option(help: "JSONL of labelled pairs.") var pairs: String?
         @Option(help: "Without --pairs: this many seeded arithmetic pairs.") var arithmetic = 100
         @Option(help: "Seed of the arithmetic pairs.") var seed: UInt64 = 1

@@ -23,7 +23,7 @@ public struct JudgePair: Sendable, Codable, Hashable {
 ///     print(report.table())
 public struct JudgeReport: Sendable, Codable {
     public var model: String
-    public var mode: PairwiseJudge.Mode
+    public var mode: JudgeMode
     public var pairs: Int
     public var bias: PositionBias
     /// Order-consistent verdicts that pick the better answer, and those that pick the worse one.
@@ -47,7 +47,7 @@ public struct JudgeReport: Sendable, Codable {
         return JudgeReport(model: judge.model.name, mode: judge.mode, pairs: pairs, judgments: judgments)
     }
 
-    init(model: String, mode: PairwiseJudge.Mode, pairs: [JudgePair], judgments: [PairwiseJudge.Judgment]) {
+    init(model: String, mode: JudgeMode, pairs: [JudgePair], judgments: [PairwiseJudge.Judgment]) {
         self.model = model
         self.mode = mode
         self.pairs = pairs.count

@@ -16,7 +16,6 @@ import TernLM
 ///     j.verdict   // .a when both orders prefer "4"; .tie when the verdict follows the position
 public struct PairwiseJudge: Sendable {
     public enum Verdict: String, Sendable, Codable, Hashable { case a, b, tie }
-    public enum Mode: String, Sendable, Codable, CaseIterable { case generate, likelihood }
 
     public struct Judgment: Sendable, Codable, Hashable {
         /// Counted only when both orders agree.
@@ -31,10 +30,10 @@ public struct PairwiseJudge: Sendable {
     }
 
     public let model: any LanguageModel
-    public var mode: Mode
+    public var mode: JudgeMode
     public var parameters: GenerationParameters
 
-    public init(model: any LanguageModel, mode: Mode = .generate,
+    public init(model: any LanguageModel, mode: JudgeMode = .generate,
                 parameters: GenerationParameters = GenerationParameters(temperature: 0, maxTokens: 256)) {
         self.model = model
         self.mode = mode

@@ -34,10 +34,10 @@ public struct RubricGrader: Sendable {
     public let model: any LanguageModel
     public let rubric: String
     public let scale: ClosedRange<Int>
-    public var mode: PairwiseJudge.Mode
+    public var mode: JudgeMode
     public var parameters: GenerationParameters
 
-    public init(model: any LanguageModel, rubric: String, scale: ClosedRange<Int> = 1...10, mode: PairwiseJudge.Mode = .generate,
+    public init(model: any LanguageModel, rubric: String, scale: ClosedRange<Int> = 1...10, mode: JudgeMode = .generate,
                 parameters: GenerationParameters = GenerationParameters(temperature: 0, maxTokens: 256)) {
         self.model = model
         self.rubric = rubric
