@@ -36,14 +36,14 @@ extension Experiment {
                 models.append(try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: min(2048, loaded.model.contextLength)))
             }
             let list = ArithmeticProblems.generate(count: problems, seed: seed)
-            let next = Counter(), start = Date()
+            let queue = WorkQueue(count: list.count), start = Date()
             let outcomes = try await withThrowingTaskGroup(of: [(Int, Outcome)].self) { group in
                 for model in models {
                     group.addTask {
                         var done: [(Int, Outcome)] = []
-                        while let i = await next.take(below: list.count) {
+                        while let i = queue.next() {
                             done.append((i, try await solve(list[i], index: i, model: model)))
-                            let n = await next.finish()
+                            let n = queue.finished()
                             if n % 10 == 0 || n == list.count { note(String(format: "problem %d/%d  %.0f s", n, list.count, Date().timeIntervalSince(start))) }
                         }
                         return done
@@ -71,7 +71,7 @@ extension Experiment {
         private func solve(_ problem: ArithmeticProblem, index: Int, model: LocalModel) async throws -> Outcome {
             let prompt = Prompt.text(ArithmeticProblems.prompt(for: problem))
             let parameters = GenerationParameters(temperature: 0, seed: seed &* 1_000_003 &+ UInt64(index), maxTokens: 64,
-                                                  stop: ["\n\n", "\nProblem:"])
+                                                  stop: ArithmeticProblems.stop)
             let greedy = try await model.complete(CompletionRequest(prompt, parameters: parameters))
             let moa = MixtureOfAgents.selfMoA(name: "self-moa", model: model, samples: proposers, layers: layers, temperature: temperature)
             let (answer, proposals) = try await moa.run(CompletionRequest(prompt, parameters: parameters))
@@ -108,15 +108,4 @@ extension Experiment {
                 """
         }
     }
-}
-
-/// Hands out problem indices to the workers and counts the finished ones.
-private actor Counter {
-    private var given = 0, finished = 0
-    func take(below limit: Int) -> Int? {
-        guard given < limit else { return nil }
-        given += 1
-        return given - 1
-    }
-    func finish() -> Int { finished += 1; return finished }
 }

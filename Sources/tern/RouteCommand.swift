@@ -31,7 +31,7 @@ struct Route: AsyncParsableCommand {
             var weakRight = 0, strongRight = 0, done = 0
             for (i, p) in set.enumerated() where !writer.contains("p\(i)") {
                 let parameters = GenerationParameters(temperature: 0.8, seed: seed &* 1_000_003 &+ UInt64(i), maxTokens: 64,
-                                                      stop: ["\n\n", "\nProblem:"])
+                                                      stop: ArithmeticProblems.stop)
                 let request = CompletionRequest(.text(ArithmeticProblems.prompt(for: p)), parameters: parameters)
                 let w = try await local.complete(request), s = try await strong.complete(request)
                 let weak = AnswerExtractor.answerLine(w.text) == String(p.answer), strongOK = AnswerExtractor.answerLine(s.text) == String(p.answer)

@@ -81,6 +81,26 @@ final class SynthTests: XCTestCase {
         XCTAssertEqual(rejected.ids, ["topic-0-1"])
     }
 
+    func testALineThatIsNoQuestionIsRejectedUnanswered() async throws {
+        let model = ScriptedModel(name: "m") { r in
+            let p = r.prompt.messages.last!.content
+            if p.hasPrefix("List 2 sub-topics") { return "clouds\nrivers" }
+            if p.hasPrefix("Write one question") { return p.contains("clouds") ? "How do clouds form?" : "Rivers are long." }
+            if p.contains("[Rubric]") { return "Reason: right.\nScore: 8" }
+            return "An answer."
+        }
+        let synth = Synthesizer(model: model, judge: RubricGrader(model: model, rubric: "correct?"), minScore: 7)
+        let rejectedPath = path("q.rejected.jsonl")
+        let kept = try JSONLWriter(path: path("q.jsonl")), rejected = try JSONLWriter(path: rejectedPath)
+        let stats = try await synth.topics(["the water cycle"], subtopics: 2, kept: kept, rejected: rejected)
+        XCTAssertEqual([stats.attempted, stats.kept], [2, 1])
+        XCTAssertEqual(kept.ids, ["topic-0-0"])
+        XCTAssertEqual(try records(rejectedPath)[0]["checks"] as? [String: Bool], ["question": false])
+        let asked = model.requests.map { $0.prompt.messages.last!.content }
+        XCTAssertFalse(asked.contains("Rivers are long."), "no answer is asked for a line that is no question")
+        XCTAssertTrue(asked.contains("How do clouds form?"))
+    }
+
     func testAJudgeWithoutAScoreRejectsTheRecordAndTheRunGoesOn() async throws {
         let model = ScriptedModel(name: "m") { r in
             let p = r.prompt.messages.last!.content

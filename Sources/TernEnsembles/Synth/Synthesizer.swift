@@ -63,17 +63,7 @@ public struct Synthesizer: Sendable {
                 index += 1
             }
             guard !batch.isEmpty else { continue }
-            let requests = batch.map { i, item in
-                var p = parameters
-                p.seed = seed &* 1_000_003 &+ UInt64(i)
-                switch format {
-                case .chat: return CompletionRequest(.chat([.user(item.text)]), parameters: p)
-                case .fewShot:
-                    p.stop += ["\nInstruction:"]
-                    return CompletionRequest(.text(Self.fewShotPreamble + "Instruction: \(item.text)\nResponse:"), parameters: p)
-                }
-            }
-            let answers = try await model.complete(batch: requests)
+            let answers = try await model.complete(batch: batch.map { i, item in request(item.text, seed: UInt64(i)) })
             for ((i, item), answer) in zip(batch, answers) {
                 let response = answer.text.trimmingCharacters(in: .whitespacesAndNewlines)
                 // Quality filters every pipeline applies before its verifiers: the model ended
@@ -108,17 +98,18 @@ public struct Synthesizer: Sendable {
             let questions = try await model.complete(batch: subs.enumerated().map { s, sub in
                 request("Write one question a curious student might ask about \(sub) (\(topic)). Reply with the question only.", seed: UInt64(100 * t + s))
             }).map { Self.lines($0.text).first ?? "" }
-            let answers = try await model.complete(batch: questions.enumerated().map { s, q in request(q, seed: UInt64(10_000 + 100 * t + s)) })
-            for (s, (q, a)) in zip(questions, answers).enumerated() where !q.isEmpty {
-                let id = "topic-\(t)-\(s)"
-                guard !Self.recorded(id, kept, rejected) else { continue }
+            // Only questions not yet recorded are answered; a line that is no question is rejected unanswered.
+            var pending: [(s: Int, question: String)] = []
+            for (s, q) in questions.enumerated() where !q.isEmpty && !Self.recorded("topic-\(t)-\(s)", kept, rejected) {
+                if Self.isQuestion(q) { pending.append((s, q)); continue }
+                try rejected.append(id: "topic-\(t)-\(s)", ["kind": "topic", "topic": topic, "subtopic": subs[s], "prompt": q, "checks": ["question": false]])
+                stats.attempted += 1
+            }
+            let answers = pending.isEmpty ? []
+                : try await model.complete(batch: pending.map { request($0.question, seed: UInt64(10_000 + 100 * t + $0.s)) })
+            for ((s, q), a) in zip(pending, answers) {
                 let answer = a.text.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard Self.isQuestion(q) else {  // not worth judging: the model wrote no question
-                    try rejected.append(id: id, ["kind": "topic", "topic": topic, "subtopic": subs[s], "prompt": q, "checks": ["question": false]])
-                    stats.attempted += 1
-                    continue
-                }
-                try await judgeAndStore(["kind": "topic", "topic": topic, "subtopic": subs[s], "prompt": q, "response": answer], id: id,
+                try await judgeAndStore(["kind": "topic", "topic": topic, "subtopic": subs[s], "prompt": q, "response": answer], id: "topic-\(t)-\(s)",
                                         question: q, answer: answer, kept: kept, rejected: rejected, stats: &stats)
             }
             progress(stats, kept.count)

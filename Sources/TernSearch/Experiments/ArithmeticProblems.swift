@@ -38,6 +38,9 @@ public enum ArithmeticProblems {
         fewShot + "Problem: \(question)\n"
     }
 
+    /// Where a solution ends: the blank line before the next problem, or the next problem.
+    public static let stop = ["\n\n", "\nProblem:"]
+
     /// Three problems solved by hand, in the format the model is to follow.
     public static let fewShot = """
         Solve each problem step by step, then give the answer.

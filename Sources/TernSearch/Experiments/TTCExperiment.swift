@@ -125,7 +125,7 @@ public struct TTCExperiment: Sendable {
         let prompt = Prompt.text(ArithmeticProblems.prompt(for: problem))
         let truth = String(problem.answer)
         let parameters = GenerationParameters(temperature: cfg.temperature, seed: cfg.seed &* 1_000_003 &+ UInt64(index),
-                                              maxTokens: cfg.maxTokens, stop: ["\n\n", "\nProblem:"])
+                                              maxTokens: cfg.maxTokens, stop: ArithmeticProblems.stop)
         // One pool of samples for the sampling strategies, each scored once by the ORM.
         let t0 = Date()
         let pool = try await samplePool(prompt: prompt, problem: problem.question, parameters: parameters, models: models)
@@ -242,20 +242,4 @@ public struct TTCExperiment: Sendable {
 
 
         """
-}
-
-/// Hands out problem indices to workers, and counts the finished ones.
-final class WorkQueue: @unchecked Sendable {  // guarded by `lock`
-    private let lock = NSLock()
-    private let count: Int
-    private var nextIndex = 0, done = 0
-    init(count: Int) { self.count = count }
-    func next() -> Int? {
-        lock.withLock {
-            guard nextIndex < count else { return nil }
-            defer { nextIndex += 1 }
-            return nextIndex
-        }
-    }
-    func finished() -> Int { lock.withLock { done += 1; return done } }
 }
