@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // Integer dot-product kernels in C, compiled per instruction set and picked at run time.
@@ -49,6 +50,7 @@ let package = Package(
             "TernLM",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "tern", dependencies: [
             "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms", "TernSearch", "TernEnsembles",
@@ -57,7 +59,7 @@ let package = Package(
         .executableTarget(name: "topic-classification", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"],
                           path: "Examples/TopicClassification"),
         .testTarget(name: "TernKernelsTests", dependencies: ["TernKernels", "TernCKernels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TernGGUFTests", dependencies: ["TernGGUF"]),
+        .testTarget(name: "TernGGUFTests", dependencies: ["TernGGUF", "TernStore"]),
         .testTarget(name: "TernTokenizersTests", dependencies: ["TernTokenizers", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernModelsTests", dependencies: ["TernModels", "TernGGUF", "TernKernels", "TernCKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernEngineTests", dependencies: ["TernEngine", "TernStore"], resources: [.copy("Fixtures")]),

@@ -115,7 +115,7 @@ public struct ForkingPaths {
     }
 
     /// ½ Σ |p(o) − q(o)| over all outcomes.
-    static func totalVariation(_ p: [String: Double], _ q: [String: Double]) -> Double {
+    package static func totalVariation(_ p: [String: Double], _ q: [String: Double]) -> Double {
         Set(p.keys).union(q.keys).reduce(0) { $0 + abs((p[$1] ?? 0) - (q[$1] ?? 0)) } / 2
     }
 }

@@ -167,14 +167,14 @@ struct SequenceDecoder {
 }
 
 /// Holds back text that might be the beginning of a stop string, and cuts the output where one ends.
-struct StopMatcher {
-    let stops: [String]
+package struct StopMatcher {
+    package let stops: [String]
     private var pending = ""
 
-    init(_ stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
+    package init(_ stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
 
     /// Returns the text that is now safe to emit, and the stop string found, if any.
-    mutating func push(_ text: String) -> (String, String?) {
+    package mutating func push(_ text: String) -> (String, String?) {
         pending += text
         guard !stops.isEmpty else { defer { pending = "" }; return (pending, nil) }
         if let (cut, stop) = stops.compactMap({ s in pending.range(of: s).map { ($0.lowerBound, s) } }).min(by: { $0.0 < $1.0 }) {
@@ -195,7 +195,7 @@ struct StopMatcher {
         return (out, nil)
     }
 
-    mutating func flush(_ text: String) -> String {
+    package mutating func flush(_ text: String) -> String {
         let (out, stopped) = push(text)
         defer { pending = "" }
         return stopped != nil ? out : out + pending

@@ -143,7 +143,7 @@ private func fastQ6_K(_ src: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>,
 /// times d and dmin: lane j is d·scale_j and dmin·min_j, the products the reference forms one by
 /// one. Each 32-bit word holds four of the 6-bit fields, one per byte (see kQuantScaleMin).
 @inline(__always)
-func kQuantScales(_ packed: UnsafeRawPointer, d: Float, dmin: Float) -> (SIMD8<Float>, SIMD8<Float>) {
+package func kQuantScales(_ packed: UnsafeRawPointer, d: Float, dmin: Float) -> (SIMD8<Float>, SIMD8<Float>) {
     let w0 = packed.u32(0), w1 = packed.u32(4), w2 = packed.u32(8)
     let scalesLow = w0 & 0x3F3F_3F3F                                      // sub-blocks 0–3
     let scalesHigh = (w2 & 0x0F0F_0F0F) | ((w0 >> 2) & 0x3030_3030)       // sub-blocks 4–7

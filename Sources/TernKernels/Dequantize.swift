@@ -143,7 +143,7 @@ private func referenceQ6_K(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<
 /// take their low 4 bits from the nibbles of byte j+4 and their top 2 bits from the spare top
 /// bits of bytes j−4 (scale) and j (min).
 @inline(__always)
-func kQuantScaleMin(_ j: Int, _ scales: UnsafeRawPointer) -> (scale: UInt8, min: UInt8) {
+package func kQuantScaleMin(_ j: Int, _ scales: UnsafeRawPointer) -> (scale: UInt8, min: UInt8) {
     if j < 4 {
         return (scales.u8(j) & 63, scales.u8(j + 4) & 63)
     }

@@ -50,7 +50,7 @@ public func bf16ToFloat(_ b: UInt16) -> Float {
 /// binary16 → binary32 by moving fields: the exponent is rebiased from 15 to 127 and the 10-bit
 /// mantissa moves to the top of the 23-bit one. Subnormals are mantissa × 2⁻²⁴, exact in binary32.
 @inline(__always)
-func halfToFloatBits(_ h: UInt16) -> Float {
+package func halfToFloatBits(_ h: UInt16) -> Float {
     let sign = UInt32(h & 0x8000) << 16
     let exponent = UInt32(h >> 10) & 0x1F
     let mantissa = UInt32(h & 0x03FF)
@@ -66,7 +66,7 @@ func halfToFloatBits(_ h: UInt16) -> Float {
 
 /// binary32 → binary16, round to nearest even, by integer arithmetic on the bit pattern.
 @inline(__always)
-func floatToHalfBits(_ f: Float) -> UInt16 {
+package func floatToHalfBits(_ f: Float) -> UInt16 {
     let bits = f.bitPattern
     let sign = UInt16(truncatingIfNeeded: bits >> 16) & 0x8000
     let magnitude = bits & 0x7FFF_FFFF

@@ -8,7 +8,7 @@ import TernCKernels
 /// byte: 1.125 bytes per weight for the Q8_0 family, about 1.4 for K-quants.
 public final class PackedMatrix: @unchecked Sendable {  // immutable after init
     public let rows: Int
-    let data: UnsafeMutableRawPointer
+    package let data: UnsafeMutableRawPointer
     let groups: Int
 
     /// nil when `w`'s type has no packed form. The rows are packed a slice at a time, and

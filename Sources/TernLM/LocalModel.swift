@@ -22,7 +22,8 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
     public let defaultMaxTokens: Int
     public var contextSize: Int { session.contextSize }
 
-    let loaded: LoadedModel
+    /// The weights and tokenizer, shareable with other `LocalModel`s (each keeps its own KV cache).
+    public let loaded: LoadedModel
     private let session: Session
     private let queue = DispatchQueue(label: "tern.local-model", qos: .userInitiated)
     private let waiting = LockedCounter()

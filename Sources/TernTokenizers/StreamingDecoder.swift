@@ -35,7 +35,7 @@ public struct StreamingDecoder: Sendable {
 
     /// Length of `bytes` without a trailing UTF-8 sequence that is started but not finished.
     /// Invalid bytes are not held back: they can never complete, and decode as U+FFFD.
-    static func completePrefix(_ bytes: [UInt8]) -> Int {
+    package static func completePrefix(_ bytes: [UInt8]) -> Int {
         var start = bytes.count - 1
         while start >= 0 && bytes.count - start <= 4 {
             let byte = bytes[start]

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// Several continuations forked from one evaluation of the prompt, on the real model.
 final class ForkedGeneratorTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// Forking-paths analysis on the real default model.
 final class ForkingPathsTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// Acceptance against llama.cpp (Fixtures/greedy.jsonl, recorded from llama.cpp build 0c1e570 on
 /// the same file): 32 greedy tokens for each of 10 prompts, and llama.cpp's top-5 logprobs at

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// Acceptance: perplexity of GPL-3.txt at ctx 512 within 1% of llama.cpp's 13.9062 (Fixtures/perplexity.json).
 final class PerplexityTests: XCTestCase {

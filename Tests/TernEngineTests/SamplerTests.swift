@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// Each sampler's defining property, on small hand-made logit vectors.
 final class SamplerTests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import TernEnsembles
+import TernEnsembles
 
 /// Each verifier on responses that pass and fail it by construction.
 final class ConstraintTests: XCTestCase {

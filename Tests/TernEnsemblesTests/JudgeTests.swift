@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEnsembles
+import TernEnsembles
 import TernLM
 
 /// LLM-as-judge with scripted judges whose preferences are known: one that reads the content,

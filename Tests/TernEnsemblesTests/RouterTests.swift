@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEnsembles
+import TernEnsembles
 import TernLM
 
 /// RoRF labels, threshold calibration, the cost-quality curve and APGR by hand, and a router in

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEnsembles
+import TernEnsembles
 import TernLM
 
 /// The synthesizer with scripted models whose replies pass known verifiers, the judge filter,

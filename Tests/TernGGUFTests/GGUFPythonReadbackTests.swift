@@ -1,6 +1,7 @@
 import Foundation
 import TernGGUF
 import TernKernels
+import TernStore
 import XCTest
 
 /// llama.cpp's own reader (gguf-py) reads back what GGUFWriter writes: scripts/gguf_readback.py
@@ -12,12 +13,7 @@ final class GGUFPythonReadbackTests: XCTestCase {
         .appendingPathComponent("scripts/gguf_readback.py").path
 
     func testGGUFPyReadsTheWritersFiles() throws {
-        let probe = try python(["-c", "import gguf"])
-        guard probe.status == 0 else {
-            let reason = probe.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(probe.status)"
-            XCTFail("llama.cpp's gguf-py is not installed (\(reason)): run `python3 -m pip install gguf`")
-            return
-        }
+        try PythonEnvironment().prepare(["gguf"])  // Tern's own environment, created on first use
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-gguf-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -38,9 +34,9 @@ final class GGUFPythonReadbackTests: XCTestCase {
             let path = directory.appendingPathComponent("v\(version).gguf").path
             try writer.write(to: path)
 
-            let run = try python([Self.script, path])
+            let run = try PythonEnvironment().run([Self.script, path], requirements: ["gguf"])
             XCTAssertEqual(run.status, 0, run.stderr)
-            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: run.stdout) as? [String: Any], run.stderr)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stderr)
             XCTAssertEqual(json["version"] as? Int, Int(version))
             XCTAssertEqual(json["alignment"] as? Int, alignment)
 
@@ -125,20 +121,5 @@ final class GGUFPythonReadbackTests: XCTestCase {
         case .int64: return "INT64"
         case .float64: return "FLOAT64"
         }
-    }
-
-    private func python(_ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, String(decoding: stderr, as: UTF8.self))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernKernels
+import TernKernels
 
 /// Dequantization against hand-built blocks (expected values worked out in the comments) and
 /// against golden data from llama.cpp's gguf-py (scripts/quant_reference.py → quant_golden.json).

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import TernCKernels
-@testable import TernKernels
+import TernKernels
 
 final class OpsTests: XCTestCase {
     func testRMSNormByHand() {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernKernels
+import TernKernels
 
 /// Fast kernels against the scalar references, over every type and several row lengths, on
 /// random rows (seeded) whose fp16 scales are finite.

@@ -1,5 +1,5 @@
 import XCTest
-@testable import TernLM
+import TernLM
 
 /// Gemma's chat format, written out by hand from Gemma 3's published template.
 final class GemmaTemplateTests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import TernLM
+import TernLM
 
 /// The chat templates of the model families Tern must read (as stored in their GGUF files), with
 /// the expected prompts written out by hand from each family's documented format.

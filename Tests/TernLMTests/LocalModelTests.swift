@@ -2,7 +2,7 @@ import Foundation
 import TernEngine
 import TernStore
 import XCTest
-@testable import TernLM
+import TernLM
 
 /// LocalModel on the real default model.
 final class LocalModelTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernLM
+import TernLM
 
 /// The trace store and the traced wrapper, on a scripted model and a real SQLite file.
 final class TraceStoreTests: XCTestCase {

@@ -3,7 +3,7 @@ import XCTest
 import TernGGUF
 import TernCKernels
 import TernKernels
-@testable import TernModels
+import TernModels
 
 /// A tiny random-weight Gemma-3-shaped model (6 layers, so one is global; 12 tokens against a window
 /// of 4), written with Tern's GGUF writer and compared with the NumPy reference in

@@ -1,6 +1,6 @@
 import XCTest
 import TernLM
-@testable import TernPrograms
+import TernPrograms
 
 /// The exact prompts each adapter renders (snapshots written by hand), and how replies parse.
 final class AdapterTests: XCTestCase {

@@ -3,7 +3,7 @@ import TernEngine
 import TernLM
 import TernStore
 import XCTest
-@testable import TernPrograms
+import TernPrograms
 
 /// Structured-output layer 1 on the real default model: constrained decoding always gives JSON
 /// that parses strictly and validates, even when sampling at temperature 1.

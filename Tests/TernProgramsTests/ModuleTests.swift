@@ -1,6 +1,6 @@
 import XCTest
 import TernLM
-@testable import TernPrograms
+import TernPrograms
 
 /// Modules on a scripted model: the exact requests they make, and what they do with the replies.
 final class ModuleTests: XCTestCase {

@@ -1,6 +1,6 @@
 import XCTest
 import TernLM
-@testable import TernPrograms
+import TernPrograms
 
 /// Evaluation and optimizers on scripted models whose right outcome is known by construction.
 final class OptimizerTests: XCTestCase {

@@ -1,6 +1,6 @@
 import XCTest
 import TernLM
-@testable import TernPrograms
+import TernPrograms
 
 enum Sentiment: String, Codable, CaseIterable, SchemaEnum, Sendable { case positive, negative, neutral }
 

@@ -4,7 +4,7 @@ import FoundationXML
 #endif
 import XCTest
 import TernLM
-@testable import TernSearch
+import TernSearch
 
 /// The experiment's problems, its bookkeeping on scripted models, and its plot.
 final class ExperimentTests: XCTestCase {

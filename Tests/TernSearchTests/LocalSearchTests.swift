@@ -1,8 +1,8 @@
 import Foundation
 import TernStore
 import XCTest
-@testable import TernLM
-@testable import TernSearch
+import TernLM
+import TernSearch
 
 /// Step-wise search on the real default model: the prompt is evaluated once per search, not once
 /// per candidate, and forking changes only the cost, never the samples.

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import TernLM
-@testable import TernSearch
+import TernSearch
 
 /// A scorer whose scores are fixed by the text of each step: "…score=0.7…" scores 0.7.
 struct ScriptedScorer: Scorer {

@@ -3,7 +3,7 @@ import Foundation
 import NIOHTTP1
 import TernLM
 import XCTest
-@testable import TernServer
+import TernServer
 
 /// The server over a scripted model, driven by Tern's own OpenAI client and by raw HTTP for the
 /// error cases. (The real model and the official `openai` package are in ternTests/ServeTests.)

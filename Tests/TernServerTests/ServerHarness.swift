@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import TernLM
-@testable import TernServer
+import TernServer
 
 /// An `OpenAIServer` listening on a free loopback port for the length of a test.
 final class ServerHarness: @unchecked Sendable {

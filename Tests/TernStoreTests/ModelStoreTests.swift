@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernStore
+import TernStore
 
 /// Where the store lives and how `--model` arguments resolve (no pip involved).
 final class ModelStoreTests: XCTestCase {
@@ -84,7 +84,7 @@ final class ModelStoreTests: XCTestCase {
 
     func testProgressWritesAFewLinesWhenNotATerminal() {
         var lines: [String] = []
-        var progress = Progress("assembling m.gguf", total: 253_113_024, inPlace: false) { lines.append($0) }
+        var progress = TernStore.Progress("assembling m.gguf", total: 253_113_024, inPlace: false) { lines.append($0) }
         for done in stride(from: Int64(0), through: 253_113_024, by: 1_000_000) { progress.update(done) }
         progress.update(253_113_024)
         XCTAssertEqual(lines, [
@@ -96,7 +96,7 @@ final class ModelStoreTests: XCTestCase {
 
     func testProgressRedrawsInPlaceOnATerminal() {
         var lines: [String] = []
-        var progress = Progress("a", total: 200, inPlace: true) { lines.append($0) }
+        var progress = TernStore.Progress("a", total: 200, inPlace: true) { lines.append($0) }
         for done in [0, 1, 2, 90, 91, 200] as [Int64] { progress.update(done) }
         XCTAssertEqual(lines, ["\ra: 0% (0/0 MB)", "\ra: 1% (0/0 MB)", "\ra: 45% (0/0 MB)", "\ra: 100% (0/0 MB)\n"])
     }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernStore
+import TernStore
 
 /// Golden digests are the FIPS 180-4 / NIST examples and `sha256sum` (GNU coreutils) output.
 final class SHA256Tests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import TernTokenizers
+import TernTokenizers
 
 final class DecodeTests: XCTestCase {
     typealias V = TinyVocabulary

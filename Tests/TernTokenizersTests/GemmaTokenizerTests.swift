@@ -1,7 +1,7 @@
 import Foundation
 import TernGGUF
 import XCTest
-@testable import TernTokenizers
+import TernTokenizers
 
 /// The default model's tokenizer against llama.cpp's answers (Fixtures/ copied from
 /// ../shared/reference/gemma3-270m-q4_k_m/, recorded with llama.cpp build 0c1e570).

@@ -1,5 +1,5 @@
 import XCTest
-@testable import TernTokenizers
+import TernTokenizers
 
 /// The merge loop on `TinyVocabulary`; every expected list is worked out by hand in the comment.
 final class SentencePieceMergeTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernTokenizers
+import TernTokenizers
 
 /// The default model's tokenizer against Google's SentencePiece library run on the same vocabulary
 /// (Fixtures/sentencepiece.jsonl, written by scripts/tokenizer_sentencepiece_reference.py): the

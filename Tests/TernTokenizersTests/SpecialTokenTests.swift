@@ -1,5 +1,5 @@
 import XCTest
-@testable import TernTokenizers
+import TernTokenizers
 
 /// Cutting special tokens out of the text first, as llama.cpp's `tokenizer_st_partition`.
 final class SpecialTokenTests: XCTestCase {

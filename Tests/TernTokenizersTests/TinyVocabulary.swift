@@ -1,4 +1,4 @@
-@testable import TernTokenizers
+import TernTokenizers
 
 /// A hand-made vocabulary small enough to work every expected tokenization out on paper.
 ///

@@ -1,6 +1,6 @@
 import TernGGUF
 import XCTest
-@testable import TernTokenizers
+import TernTokenizers
 
 /// Building a tokenizer from arrays and from GGUF metadata, and the errors for bad vocabularies.
 final class TokenizerLoadingTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import TernLM
+import TernStore
 import XCTest
 
 /// `tern serve` on the real default model, driven by the official `openai` Python package and by
@@ -40,30 +41,15 @@ final class ServeTests: XCTestCase {
         }
     }
 
-    private func python(_ arguments: [String]) throws -> TernProcess.Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3"] + arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return .init(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
     private var fixture: String {
         Bundle.module.url(forResource: "openai_client", withExtension: "py", subdirectory: "Fixtures")!.path
     }
 
     func testOpenAIPackageDrivesServeAndEveryCallIsTraced() throws {
-        let check = try python(["-c", "import openai"])
-        XCTAssertEqual(check.status, 0, "the `openai` Python package is missing: python3 -m pip install openai (.ci/run does)")
-        guard check.status == 0 else { return }
+        try PythonEnvironment().prepare(["openai"])  // before the server starts: the first run installs it
         let traces = temporaryPath("traces.sqlite")
         let server = try Server(traces: traces)
-        let o = try python([fixture, server.baseURL])
+        let o = try PythonEnvironment().run([fixture, server.baseURL], requirements: ["openai"])
         server.stop()
         XCTAssertEqual(o.status, 0, o.stderr)
         let sent = try XCTUnwrap(try JSONDecoder().decode([String: [String]].self, from: Data(o.stdout.utf8))["sent"])

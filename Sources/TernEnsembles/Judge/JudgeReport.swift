@@ -47,7 +47,7 @@ public struct JudgeReport: Sendable, Codable {
         return JudgeReport(model: judge.model.name, mode: judge.mode, pairs: pairs, judgments: judgments)
     }
 
-    init(model: String, mode: JudgeMode, pairs: [JudgePair], judgments: [PairwiseJudge.Judgment]) {
+    public init(model: String, mode: JudgeMode, pairs: [JudgePair], judgments: [PairwiseJudge.Judgment]) {
         self.model = model
         self.mode = mode
         self.pairs = pairs.count

@@ -27,6 +27,13 @@ public struct PairwiseJudge: Sendable {
         /// The judge's two answers, for inspection.
         public var explanations: [String]
         public var consistent: Bool { inOrder != nil && inOrder == swapped }
+
+        public init(verdict: Verdict, inOrder: Verdict?, swapped: Verdict?, explanations: [String]) {
+            self.verdict = verdict
+            self.inOrder = inOrder
+            self.swapped = swapped
+            self.explanations = explanations
+        }
     }
 
     public let model: any LanguageModel
@@ -96,7 +103,7 @@ public struct PairwiseJudge: Sendable {
     }
 
     /// The last "[[A]]", "[[B]]" or "[[C]]" (tie) in the answer; nil if there is none.
-    static func parse(_ text: String) -> Verdict? {
+    package static func parse(_ text: String) -> Verdict? {
         let marks: [(String, Verdict)] = [("[[A]]", .a), ("[[B]]", .b), ("[[C]]", .tie)]
         let found = marks.compactMap { mark, v in text.range(of: mark, options: .backwards).map { ($0.lowerBound, v) } }
         return found.max { $0.0 < $1.0 }?.1

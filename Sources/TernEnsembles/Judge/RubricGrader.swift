@@ -99,7 +99,7 @@ public struct RubricGrader: Sendable {
 
     /// A JSON grade, or "Score: N" (the last one) with the "Reason:" line if there is one; nil if
     /// there is no score within the scale.
-    static func parse(_ reply: String, scale: ClosedRange<Int>) -> Grade? {
+    package static func parse(_ reply: String, scale: ClosedRange<Int>) -> Grade? {
         if let data = reply.data(using: .utf8), let json = try? JSONDecoder().decode(Grade.self, from: data) {
             return scale.contains(json.score) ? json : nil
         }

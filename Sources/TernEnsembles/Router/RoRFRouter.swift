@@ -81,7 +81,7 @@ public struct RoRFRouter: Sendable, Codable, Equatable {
         Self.threshold(forShare: share, among: calibration)
     }
 
-    static func threshold(forShare share: Double, among sorted: [Double]) -> Double {
+    package static func threshold(forShare share: Double, among sorted: [Double]) -> Double {
         guard !sorted.isEmpty, share > 0 else { return 1 }
         guard share < 1 else { return -1 }
         let strongCount = Int((share * Double(sorted.count)).rounded())

@@ -73,7 +73,7 @@ public enum Constraint: Sendable, Codable, Hashable {
         text.split { !($0.isLetter || $0.isNumber || $0 == "'") }.map(String.init)
     }
 
-    static func paragraphs(_ text: String) -> [String] {
+    package static func paragraphs(_ text: String) -> [String] {
         text.components(separatedBy: "\n").split { $0.trimmingCharacters(in: .whitespaces).isEmpty }
             .map { $0.joined(separator: "\n") }
     }

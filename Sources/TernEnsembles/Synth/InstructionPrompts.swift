@@ -45,7 +45,7 @@ public struct InstructionPrompts: Sendable {
     /// Whether two constraints can hold at once (a JSON object has no paragraphs, bullets or
     /// closing phrase; word limits must leave room for each other; the closing phrase is not
     /// lowercase).
-    static func compatible(_ a: Constraint, _ b: Constraint) -> Bool {
+    package static func compatible(_ a: Constraint, _ b: Constraint) -> Bool {
         guard a.kind != b.kind else { return false }
         let layout: Set<String> = ["json", "paragraphs", "bullets", "ends_with"]
         if layout.contains(a.kind) && layout.contains(b.kind) { return false }

@@ -202,7 +202,7 @@ public struct Synthesizer: Sendable {
     }
 
     /// Whether a response repeats itself: a line (of 3+ words) three times or more.
-    static func loops(_ text: String) -> Bool {
+    package static func loops(_ text: String) -> Bool {
         var seen: [String: Int] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             let t = line.trimmingCharacters(in: .whitespaces)
@@ -215,7 +215,7 @@ public struct Synthesizer: Sendable {
 
     /// Worked examples for a base model: one per kind of layout the constraints ask for, and one
     /// for each step of the topic and dialogue pipelines (on topics the prompts do not use).
-    static let fewShotPreamble = """
+    package static let fewShotPreamble = """
         Instruction: Describe how a kettle works. Answer in at most 30 words.
         Response: A kettle heats water with an electric element in its base. A thermostat switches it off when the water boils.
 
@@ -255,7 +255,7 @@ public struct Synthesizer: Sendable {
         """
 
     /// Non-empty lines without list markers ("1.", "-", "*").
-    static func lines(_ text: String) -> [String] {
+    package static func lines(_ text: String) -> [String] {
         text.split(whereSeparator: \.isNewline).map { line in
             var t = line.trimmingCharacters(in: .whitespaces)
             while let first = t.first, "-*•0123456789.) ".contains(first) { t.removeFirst() }

@@ -7,6 +7,12 @@ public struct ArithmeticProblem: Sendable, Hashable, Codable {
     public var question: String
     public var solution: String
     public var answer: Int
+
+    public init(question: String, solution: String, answer: Int) {
+        self.question = question
+        self.solution = solution
+        self.answer = answer
+    }
 }
 
 /// Seeded arithmetic word problems for experiments on test-time search: the same seed gives the

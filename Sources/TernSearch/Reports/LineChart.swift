@@ -62,7 +62,7 @@ public struct LineChart: Sendable {
         return out + "</svg>\n"
     }
 
-    func body() -> String {
+    package func body() -> String {
         let left = 64.0, right = 170.0, top = 36.0, bottom = slantedXLabels ? 96.0 : 52.0
         let plotW = width - left - right, plotH = height - top - bottom
         let xs = series.flatMap { $0.points.map(\.x) } + (xTicks?.map(\.x) ?? [])

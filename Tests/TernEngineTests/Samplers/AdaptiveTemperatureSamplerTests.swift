@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// Veličković et al. 2024 (arXiv 2410.01104): β = max(poly(H), 1) when H > 0.5, else 1, with
 /// poly(H) = −0.037H⁴ + 0.481H³ − 2.3H² + 4.917H − 1.791; logits are multiplied by β.

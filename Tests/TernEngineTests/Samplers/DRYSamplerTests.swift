@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// DRY: a candidate that would extend a repeated suffix of length L ≥ allowed loses
 /// multiplier · base^(L − allowed).

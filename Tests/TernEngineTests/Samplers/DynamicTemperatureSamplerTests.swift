@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// llama.cpp dynatemp: T = lo + (hi − lo)·(H / ln n)^exponent, lo = max(0, t − range), hi = t + range.
 final class DynamicTemperatureSamplerTests: XCTestCase {

@@ -1,5 +1,5 @@
 import Foundation
-@testable import TernEngine
+import TernEngine
 
 /// Loads `logits` as the candidates of one step, as `SamplerChain` does.
 func candidates(_ logits: [Float]) -> Candidates {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// Mirostat v2: drop surprisal > mu, draw, mu ← mu − eta·(s − tau), s from the renormalized pick.
 final class MirostatV2SamplerTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// Top-nσ: keep logit ≥ max − n·σ, σ the population std of the (finite) logits.
 final class TopNSigmaSamplerTests: XCTestCase {

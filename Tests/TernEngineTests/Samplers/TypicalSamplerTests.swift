@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// Meister et al.: add tokens in order of |−ln p − H| until their mass ≥ p.
 final class TypicalSamplerTests: XCTestCase {

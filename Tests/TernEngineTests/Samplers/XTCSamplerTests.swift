@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernEngine
+import TernEngine
 
 /// XTC: with chance `probability`, drop every token with p ≥ threshold except the least likely one.
 final class XTCSamplerTests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import TernLM
+import TernLM
 
 /// A toy vocabulary: every printable ASCII byte plus multi-byte tokens that straddle structural
 /// boundaries, a few UTF-8 tokens, and an empty control token (id 0) used as end-of-generation.

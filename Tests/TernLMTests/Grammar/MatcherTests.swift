@@ -1,5 +1,5 @@
 import XCTest
-@testable import TernLM
+import TernLM
 
 /// Helpers: a document is accepted iff every byte is accepted and the result is complete.
 func grammar(_ schema: String) throws -> JSONGrammar { try JSONGrammar(schemaJSON: schema) }

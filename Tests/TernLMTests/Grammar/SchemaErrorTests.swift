@@ -1,5 +1,5 @@
 import XCTest
-@testable import TernLM
+import TernLM
 
 final class SchemaErrorTests: XCTestCase {
     func assertError(_ schema: String, _ expected: GrammarError, file: StaticString = #filePath, line: UInt = #line) {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import TernPrograms
+import TernPrograms
 import TernLM
 
 /// The usage examples in the `///` docs, kept honest.

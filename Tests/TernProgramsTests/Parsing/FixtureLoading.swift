@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernPrograms
+import TernPrograms
 import TernLM
 
 struct CorpusCase: Decodable {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TernPrograms
+import TernPrograms
 import TernLM
 
 final class LenientJSONTests: XCTestCase {

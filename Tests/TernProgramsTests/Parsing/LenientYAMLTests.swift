@@ -1,5 +1,5 @@
 import XCTest
-@testable import TernPrograms
+import TernPrograms
 import TernLM
 
 final class LenientYAMLTests: XCTestCase {
