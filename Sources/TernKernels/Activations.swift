@@ -8,6 +8,15 @@ public func geluTanh(_ x: Float) -> Float {
     return 0.5 * x * (1 + tanhf(c * x * (1 + 0.044715 * x * x)))
 }
 
+/// The derivative of `geluTanh`: with u = √(2/π)·(x + 0.044715·x³) and t = tanh(u),
+/// d/dx = 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²).
+@inline(__always)
+public func geluTanhDerivative(_ x: Float) -> Float {
+    let c: Float = 0.7978845608028654
+    let t = tanhf(c * x * (1 + 0.044715 * x * x))
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+}
+
 /// GELU as BERT computes it, with the error function: 0.5·x·(1 + erf(x/√2)), in place.
 /// Vectorised (TernCKernels' `tern_gelu_erf`): within 3e-7 of libm's erf form, relative to
 /// max(|x|, 1).
@@ -31,6 +40,19 @@ public func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float
             let g = x <= -10 ? 0 : x >= 10 ? x : halfToFloat(table[Int(floatToHalf(x))])
             gate[i] = g * up[i]
         }
+    }
+}
+
+/// The backward pass of `geglu` (exact tanh form): with h = gelu(gate)·up,
+/// dGate = dh·up·gelu'(gate) and dUp = dh·gelu(gate). gate, up: the forward's inputs (gate before
+/// it was overwritten); dh, dGate, dUp: (count). `dGate` or `dUp` may alias `dh`, not both.
+public func gegluBackward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, dh: UnsafePointer<Float>,
+                          dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, _ count: Int) {
+    for i in 0..<count {
+        let g = gate[i], d = dh[i]
+        let du = d * geluTanh(g)
+        dGate[i] = d * up[i] * geluTanhDerivative(g)
+        dUp[i] = du
     }
 }
 

@@ -24,11 +24,21 @@ public struct RoPE: Sendable {
 
     /// Rotates `heads` consecutive vectors of length D at `position`, in place. x: (heads, D)
     public func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int) {
+        rotate(x, heads: heads, position: position, sign: 1)
+    }
+
+    /// The backward pass of `apply`: a rotation's transpose is the rotation by the opposite angle,
+    /// so gradients with respect to the rotated vectors map back by rotating with -θ. x: (heads, D)
+    public func applyBackward(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int) {
+        rotate(x, heads: heads, position: position, sign: -1)
+    }
+
+    private func rotate(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int, sign: Float) {
         let half = headDim / 2
         inverseFrequencies.withUnsafeBufferPointer { freqs in
             for i in 0..<half {
                 let angle = Float(position) * freqs[i]
-                let c = cosf(angle), s = sinf(angle)
+                let c = cosf(angle), s = sign * sinf(angle)
                 for h in 0..<heads {
                     let v = x + h * headDim
                     let a = v[i], b = v[i + half]

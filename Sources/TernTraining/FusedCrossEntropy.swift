@@ -1,0 +1,60 @@
+import Foundation
+import TernKernels
+
+/// Cross-entropy with the output projection fused in and taken a few tokens at a time, so the
+/// (T, V) logits never exist at once: for Gemma's V = 262,144 they would be by far the largest
+/// tensor of training. Only tokens with a target are projected at all (prompt tokens of an SFT
+/// example cost nothing here). For each chunk of n tokens:
+///
+///     z = h·Wᵀ (n, V);  loss += lse(z) − z[target];  dz = (softmax(z) − onehot(target))·scale
+///     dh += dz·W;  dW += dzᵀ·h when the output weight is trained
+///
+///     let ce = FusedCrossEntropy(chunk: 32)
+///     let nll = ce(hidden: h, targets: targets, output: head, gradScale: 1 / Float(n), dHidden: dh, pool: pool)
+public struct FusedCrossEntropy: Sendable {
+    /// Tokens projected together: the working set is chunk × V floats (32 × 262,144 × 4 B = 32 MB).
+    public var chunk: Int
+
+    public init(chunk: Int = 32) { self.chunk = max(1, chunk) }
+
+    /// The summed negative log-likelihood of `targets` (T entries; negative = no loss at that
+    /// token). With `dHidden`, also adds gradScale·∂nll/∂h to it (T, C) and lets `output`
+    /// accumulate its weight gradient. hidden: (T, C), output: (V, C).
+    public func callAsFunction(hidden: UnsafePointer<Float>, targets: [Int], output: Linear, gradScale: Float = 1,
+                               dHidden: UnsafeMutablePointer<Float>?, pool: ThreadPool) -> Double {
+        let C = output.cols, V = output.rows
+        let counted = targets.indices.filter { targets[$0] >= 0 }
+        guard !counted.isEmpty else { return 0 }
+        let n = min(chunk, counted.count)
+        let h = UnsafeMutablePointer<Float>.allocate(capacity: n * C)
+        let dh = UnsafeMutablePointer<Float>.allocate(capacity: n * C)
+        let z = UnsafeMutablePointer<Float>.allocate(capacity: n * V)
+        defer { h.deallocate(); dh.deallocate(); z.deallocate() }
+        var nll = 0.0
+        for start in stride(from: 0, to: counted.count, by: n) {
+            let rows = Array(counted[start..<min(start + n, counted.count)])
+            for (i, t) in rows.enumerated() { (h + i * C).update(from: hidden + t * C, count: C) }
+            output.forward(h, tokens: rows.count, out: z, pool: pool)
+            var losses = [Double](repeating: 0, count: rows.count)
+            losses.withUnsafeMutableBufferPointer { losses in
+                pool.parallelFor(rows.count) { range in
+                    for i in range {
+                        let zi = z + i * V, target = targets[rows[i]]
+                        let lse = logSumExp(zi, V)
+                        losses[i] = lse - Double(zi[target])
+                        guard dHidden != nil else { continue }
+                        let m = Float(lse)
+                        for j in 0..<V { zi[j] = expf(zi[j] - m) * gradScale }
+                        zi[target] -= gradScale
+                    }
+                }
+            }
+            nll += losses.reduce(0, +)
+            guard let dHidden else { continue }
+            dh.update(repeating: 0, count: rows.count * C)
+            output.backward(z, input: h, tokens: rows.count, dx: dh, pool: pool)
+            for (i, t) in rows.enumerated() { add(dh + i * C, into: dHidden + t * C, C) }
+        }
+        return nll
+    }
+}
