@@ -44,7 +44,7 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
         self.loaded = loaded
         self.promptCache = promptCache
         self.name = name
-        self.template = try template ?? Self.storedTemplate(loaded) ?? GemmaTemplate()
+        self.template = try template ?? Self.chatTemplate(for: loaded)
         self.maxQueue = maxQueue
         self.defaultMaxTokens = defaultMaxTokens
         session = Session(loaded, contextSize: contextSize)
@@ -55,6 +55,12 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
         let loaded = try LoadedModel(path: path, threads: threads)
         try self.init(loaded: loaded, name: name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent,
                   contextSize: contextSize, maxQueue: maxQueue)
+    }
+
+    /// The template a model's chats are rendered with: the GGUF's own `tokenizer.chat_template`
+    /// (Jinja), else the built-in Gemma format. Throws when the stored template does not parse.
+    public static func chatTemplate(for loaded: LoadedModel) throws -> any ChatTemplate {
+        try storedTemplate(loaded) ?? GemmaTemplate()
     }
 
     /// The GGUF's `tokenizer.chat_template`, if it has one.

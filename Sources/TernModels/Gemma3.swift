@@ -31,28 +31,28 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
 
     // MARK: Weights
 
-    struct Layer {
-        let attnNorm: UnsafePointer<Float>      // (C)
-        let wq: QuantMatrix                     // (H*D, C)
-        let wk: QuantMatrix                     // (Hkv*D, C)
-        let wv: QuantMatrix                     // (Hkv*D, C)
-        let qNorm: UnsafePointer<Float>         // (D)
-        let kNorm: UnsafePointer<Float>         // (D)
-        let wo: QuantMatrix                     // (C, H*D)
-        let postAttnNorm: UnsafePointer<Float>  // (C)
-        let ffnNorm: UnsafePointer<Float>       // (C)
-        let gate: QuantMatrix                   // (F, C)
-        let up: QuantMatrix                     // (F, C)
-        let down: QuantMatrix                   // (C, F)
-        let postFFNNorm: UnsafePointer<Float>   // (C)
+    package struct Layer {
+        package let attnNorm: UnsafePointer<Float>      // (C)
+        package let wq: QuantMatrix                     // (H*D, C)
+        package let wk: QuantMatrix                     // (Hkv*D, C)
+        package let wv: QuantMatrix                     // (Hkv*D, C)
+        package let qNorm: UnsafePointer<Float>         // (D)
+        package let kNorm: UnsafePointer<Float>         // (D)
+        package let wo: QuantMatrix                     // (C, H*D)
+        package let postAttnNorm: UnsafePointer<Float>  // (C)
+        package let ffnNorm: UnsafePointer<Float>       // (C)
+        package let gate: QuantMatrix                   // (F, C)
+        package let up: QuantMatrix                     // (F, C)
+        package let down: QuantMatrix                   // (C, F)
+        package let postFFNNorm: UnsafePointer<Float>   // (C)
     }
 
     public let config: Configuration
-    let embedding: QuantMatrix                  // (V, C), tied with the output projection
-    let layers: [Layer]
-    let outputNorm: UnsafePointer<Float>        // (C)
-    let ropeGlobal: RoPE
-    let ropeLocal: RoPE
+    package let embedding: QuantMatrix              // (V, C), tied with the output projection
+    package let layers: [Layer]
+    package let outputNorm: UnsafePointer<Float>    // (C)
+    package let ropeGlobal: RoPE
+    package let ropeLocal: RoPE
     public let pool: ThreadPool
     private let file: GGUFFile                  // keeps the mapping alive
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Where Tern keeps models, and how a `--model` argument becomes a file path.
 ///
-/// Layout of the cache folder (`home`: `$TERN_HOME`, else `~/.cache/tern`):
+/// Layout of the cache folder (`home`: `$TERN_HOME`, else `$HOME/.cache/tern`):
 ///
 ///     models/<file>.gguf       assembled, verified models (what `tern models` lists)
 ///     models/<name>/           folder models (an embedding model's weights, tokenizer, configs)
@@ -26,12 +26,15 @@ public struct ModelStore: Sendable {
     public static let defaultModelName = "gemma3-270m"
 
     /// - Parameters:
-    ///   - home: the cache folder; nil means `$TERN_HOME`, else `~/.cache/tern`.
+    ///   - home: the cache folder; nil means `$TERN_HOME`, else `$HOME/.cache/tern`.
     ///   - registry: the known models (tests pass their own).
     public init(home: String? = nil, registry: [KnownModel] = KnownModels.all) {
-        let fromEnvironment = ProcessInfo.processInfo.environment["TERN_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-        let chosen = home ?? fromEnvironment
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/tern").path
+        let environment = ProcessInfo.processInfo.environment
+        func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        // $HOME first, as shells and other tools read it (Foundation's home directory comes from
+        // the password database and ignores it).
+        let userHome = variable("HOME") ?? FileManager.default.homeDirectoryForCurrentUser.path
+        let chosen = home ?? variable("TERN_HOME") ?? userHome + "/.cache/tern"
         self.home = URL(fileURLWithPath: (chosen as NSString).expandingTildeInPath).standardizedFileURL.path
         self.registry = registry
     }

@@ -4,6 +4,17 @@ import TernStore
 
 /// Where the store lives and how `--model` arguments resolve (no pip involved).
 final class ModelStoreTests: XCTestCase {
+    func testHomeFollowsTernHomeThenHOME() throws {
+        let dir = try temporaryDirectory()
+        withEnvironment("TERN_HOME", nil) {
+            withEnvironment("HOME", dir) { XCTAssertEqual(ModelStore().home, dir + "/.cache/tern") }
+            withEnvironment("HOME", dir) {
+                withEnvironment("TERN_HOME", dir + "/elsewhere") { XCTAssertEqual(ModelStore().home, dir + "/elsewhere") }
+            }
+        }
+        XCTAssertEqual(ModelStore(home: dir + "/given").home, dir + "/given")
+    }
+
     func testHomeComesFromArgumentThenTernHomeThenDefault() throws {
         let dir = try temporaryDirectory()
         withEnvironment("TERN_HOME", dir + "/from-env") {

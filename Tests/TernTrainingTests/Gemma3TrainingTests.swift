@@ -1,0 +1,149 @@
+import Foundation
+import TernGGUF
+import TernKernels
+import TernModels
+import TernTraining
+import XCTest
+
+/// Gemma 3's training pass on a tiny random-weight model written with Tern's GGUF writer: its
+/// loss equals the inference forward's (TernModels' Gemma3, exact numerics), packing keeps
+/// sequences apart, and its gradients (LoRA and full) match central differences.
+final class Gemma3TrainingTests: XCTestCase {
+    static let V = 48, C = 32, H = 4, Hkv = 2, D = 16, F = 64, layers = 6, window = 4
+
+    /// A Gemma-3-shaped GGUF with random F32 weights (6 layers, so layer 5 is global).
+    static func tinyModel(seed: UInt64) throws -> Gemma3 {
+        var rng = TestRandom(seed)
+        var w = GGUFWriter()
+        w.add("general.architecture", .string("gemma3"))
+        for (k, v) in [("embedding_length", C), ("attention.head_count", H), ("attention.head_count_kv", Hkv),
+                       ("attention.key_length", D), ("block_count", layers), ("feed_forward_length", F),
+                       ("context_length", 64), ("attention.sliding_window", window)] {
+            w.add("gemma3." + k, .uint32(UInt32(v)))
+        }
+        w.add("gemma3.attention.layer_norm_rms_epsilon", .float32(1e-6))
+        w.add("gemma3.rope.freq_base", .float32(1_000_000))
+        func tensor(_ name: String, _ shape: [Int], scale: Float, around: Float = 0) {
+            w.addTensor(name: name, shape: shape, floats: rng.floats(shape.reduce(1, *), scale).map { $0 + around })
+        }
+        tensor("token_embd.weight", [C, V], scale: 0.5)
+        tensor("output_norm.weight", [C], scale: 0.3, around: 1)
+        for l in 0..<layers {
+            let p = "blk.\(l)."
+            for n in ["attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm"] { tensor(p + n + ".weight", [C], scale: 0.3, around: 1) }
+            for n in ["attn_q_norm", "attn_k_norm"] { tensor(p + n + ".weight", [D], scale: 0.3, around: 1) }
+            tensor(p + "attn_q.weight", [C, H * D], scale: 0.3)
+            tensor(p + "attn_k.weight", [C, Hkv * D], scale: 0.3)
+            tensor(p + "attn_v.weight", [C, Hkv * D], scale: 0.3)
+            tensor(p + "attn_output.weight", [H * D, C], scale: 0.3)
+            tensor(p + "ffn_gate.weight", [C, F], scale: 0.3)
+            tensor(p + "ffn_up.weight", [C, F], scale: 0.3)
+            tensor(p + "ffn_down.weight", [F, C], scale: 0.3)
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tiny-train-\(UUID().uuidString).gguf").path
+        try w.write(to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try XCTUnwrap(try ModelRegistry.load(GGUFFile(path: path), threads: 2) as? Gemma3)
+    }
+
+    /// Σ −log p(next token) from the inference forward pass, with float numerics everywhere.
+    private func inferenceNLL(_ model: Gemma3, _ tokens: [Int]) -> Double {
+        let state = model.makeState(contextSize: 64, maxBatch: tokens.count, numerics: .exact)
+        var hidden = [Float](repeating: 0, count: tokens.count * Self.C)
+        var logits = [Float](repeating: 0, count: tokens.count * Self.V)
+        model.forward(tokens[...], state: state, hidden: &hidden)
+        model.logits(hidden, rows: tokens.count, state: state, out: &logits)
+        return (0..<tokens.count - 1).reduce(0.0) { total, t in
+            let z = logits[t * Self.V..<(t + 1) * Self.V].map(Double.init), m = z.max()!
+            return total + m + log(z.reduce(0) { $0 + exp($1 - m) }) - z[tokens[t + 1]]
+        }
+    }
+
+    private let a = [5, 17, 3, 3, 40, 22, 9, 31, 0, 12, 47, 8]  // 12 tokens: the window of 4 matters
+    private let b = [7, 7, 19, 2, 44, 30]
+
+    /// Packs sequences into one batch: starts and next-token targets (none across a boundary).
+    private func pack(_ sequences: [[Int]]) -> (tokens: [Int], starts: [Int], targets: [Int]) {
+        var tokens: [Int] = [], starts: [Int] = [], targets: [Int] = []
+        for s in sequences {
+            let start = tokens.count
+            tokens += s
+            starts += Array(repeating: start, count: s.count)
+            targets += Array(s.dropFirst()) + [-1]
+        }
+        return (tokens, starts, targets)
+    }
+
+    func testLossEqualsTheInferenceForwardAndPackingKeepsSequencesApart() throws {
+        let model = try Self.tinyModel(seed: 30)
+        for mode in [TrainingMode.full, .lora(rank: 4, alpha: 8)] {
+            let trainer = Gemma3Training(model: model, mode: mode)
+            let one = pack([a])
+            let nll = trainer.run(tokens: one.tokens, starts: one.starts, targets: one.targets, backward: false)
+            XCTAssertEqual(nll, inferenceNLL(model, a), accuracy: 1e-4 * abs(nll), "\(mode)")
+            let both = pack([a, b])
+            let packed = trainer.run(tokens: both.tokens, starts: both.starts, targets: both.targets, backward: false)
+            XCTAssertEqual(packed, inferenceNLL(model, a) + inferenceNLL(model, b), accuracy: 1e-4 * packed, "\(mode)")
+        }
+    }
+
+    /// Central differences at `count` coordinates of `p` spread over it.
+    private func checkSampled(_ name: String, _ p: Parameter, count: Int, tolerance: Double = 3e-3, h: Float = 1e-2,
+                              loss: () -> Double) {
+        let analytic = p.grads, scaleMax = max(1e-6, analytic.map { Double(abs($0)) }.max() ?? 0)
+        let step = max(1, p.count / count)
+        var worst = 0.0
+        for i in stride(from: 0, to: p.count, by: step) {
+            let saved = p.value[i]
+            p.value[i] = saved + h
+            let up = loss()
+            p.value[i] = saved - h
+            let down = loss()
+            p.value[i] = saved
+            worst = max(worst, abs((up - down) / (2 * Double(h)) - Double(analytic[i])) / scaleMax)
+        }
+        XCTAssertLessThan(worst, tolerance, name)
+        XCTAssertGreaterThan(scaleMax, 1e-6, "\(name) has a gradient")
+    }
+
+    func testLoRAGradients() throws {
+        let model = try Self.tinyModel(seed: 31)
+        let trainer = Gemma3Training(model: model, mode: .lora(rank: 2, alpha: 4, seed: 3))
+        var rng = TestRandom(32)
+        for p in trainer.parameters where p.name.hasSuffix("lora_b") { p.set(rng.floats(p.count, 0.2)) }
+        let batch = pack([a, b])
+        let loss = { trainer.run(tokens: batch.tokens, starts: batch.starts, targets: batch.targets, backward: false) }
+        XCTAssertEqual(trainer.parameters.count, 2 * 7 * Self.layers, "A and B on q, k, v, o, gate, up, down")
+        _ = trainer.run(tokens: batch.tokens, starts: batch.starts, targets: batch.targets, backward: true)
+        for p in trainer.parameters where p.name.hasPrefix("blk.0.") || p.name.hasPrefix("blk.5.") {
+            checkSampled(p.name, p, count: 12, loss: loss)
+        }
+    }
+
+    func testFullGradients() throws {
+        let model = try Self.tinyModel(seed: 33)
+        let trainer = Gemma3Training(model: model, mode: .full)
+        let batch = pack([a, b])
+        let loss = { trainer.run(tokens: batch.tokens, starts: batch.starts, targets: batch.targets, backward: false) }
+        _ = trainer.run(tokens: batch.tokens, starts: batch.starts, targets: batch.targets, backward: true)
+        let names = Set(trainer.parameters.map(\.name))
+        XCTAssertTrue(names.contains("token_embd.weight") && names.contains("blk.3.attn_k_norm.weight"))
+        for p in trainer.parameters where p.name.hasPrefix("blk.1.") || p.name.hasPrefix("blk.5.") || !p.name.hasPrefix("blk.") {
+            checkSampled(p.name, p, count: 10, loss: loss)
+        }
+    }
+
+    func testAFewStepsLowerTheLoss() throws {
+        let model = try Self.tinyModel(seed: 34)
+        let trainer = Gemma3Training(model: model, mode: .lora(rank: 4, alpha: 8))
+        let batch = pack([a, b]), n = Float(batch.targets.filter { $0 >= 0 }.count)
+        let opt = AdamW(parameters: trainer.parameters, weightDecay: 0)
+        var losses: [Double] = []
+        for _ in 0..<20 {
+            for p in trainer.parameters { p.zeroGrad() }
+            losses.append(trainer.run(tokens: batch.tokens, starts: batch.starts, targets: batch.targets, gradScale: 1 / n, backward: true) / Double(n))
+            opt.step(learningRate: 1e-2)
+        }
+        XCTAssertLessThan(losses.last!, 0.5 * losses.first!, "\(losses)")
+    }
+}

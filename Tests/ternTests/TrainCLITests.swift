@@ -1,0 +1,35 @@
+import Foundation
+import TernGGUF
+import XCTest
+
+/// `tern train sft` on the real default model: a two-step LoRA run writes its log, chart,
+/// checkpoint and a llama.cpp adapter; run again, it resumes from its checkpoint (nothing left to
+/// do); bad data is one line naming the file and line.
+final class TrainCLITests: XCTestCase {
+    func testLoRARunWritesAdapterAndResumes() throws {
+        let data = temporaryPath("train.jsonl"), out = temporaryPath("run")
+        let rows = [("What is the capital of France?", "Paris."), ("What is 2 + 3?", "5."), ("Say hi.", "Hi!")]
+        try rows.map { q, a in "{\"messages\": [{\"role\": \"user\", \"content\": \"\(q)\"}, {\"role\": \"assistant\", \"content\": \"\(a)\"}]}\n" }
+            .joined().write(toFile: data, atomically: true, encoding: .utf8)
+        let args = ["train", "sft", "--data", data, "--out", out, "--ctx", "32", "--batch-tokens", "32", "--epochs", "1",
+                    "--lora-rank", "2", "--lora-targets", "q,v", "-t", "2"]
+        let o = try TernProcess.run(args)
+        XCTAssertEqual(o.status, 0, o.stderr)
+        XCTAssertTrue(o.stderr.contains("3 examples, 2 steps"), o.stderr)
+        let log = try String(contentsOfFile: out + "/log.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(log.count, 2)
+        XCTAssertTrue(try String(contentsOfFile: out + "/loss.svg", encoding: .utf8).hasPrefix("<svg"))
+        let adapter = try GGUFFile(path: out + "/adapter.gguf")
+        XCTAssertEqual(adapter.metadata["adapter.type"]?.string, "lora")
+        XCTAssertEqual(adapter.tensors.count, 18 * 2 * 2, "A and B on q and v of 18 layers")
+        XCTAssertNotNil(adapter.tensor(named: "blk.17.attn_v.weight.lora_b"))
+
+        let again = try TernProcess.run(args)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try String(contentsOfFile: out + "/log.jsonl", encoding: .utf8).split(separator: "\n").count, 2, "nothing retrained")
+
+        let bad = temporaryPath("bad.jsonl")
+        try "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": 3}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        assertOneLineError(try TernProcess.run(["train", "sft", "--data", bad, "--out", temporaryPath("x")]), "bad.jsonl:2: expected")
+    }
+}
