@@ -36,7 +36,8 @@ public struct SFTPlan: Sendable {
     public let truncated: Int
     public let skipped: Int
 
-    public init(examples: [EncodedExample], context: Int, batchTokens: Int, epochs: Int, seed: UInt64) {
+    /// `maxSteps` keeps only the first steps (for a quick or benchmark run).
+    public init(examples: [EncodedExample], context: Int, batchTokens: Int, epochs: Int, seed: UInt64, maxSteps: Int? = nil) {
         var kept: [EncodedExample] = [], truncated = 0, skipped = 0
         for var e in examples {
             if e.tokens.count > context {
@@ -67,7 +68,7 @@ public struct SFTPlan: Sendable {
             }
             if !step.batches.isEmpty { steps.append(step) }
         }
-        self.steps = steps
+        self.steps = maxSteps.map { Array(steps.prefix(max(0, $0))) } ?? steps
         self.truncated = truncated
         self.skipped = skipped
     }

@@ -43,6 +43,7 @@ struct Train: ParsableCommand {
         @Option(name: .customLong("eval-every"), help: "Held-out loss every N steps.") var evalEvery = 50
         @Option(name: .customLong("checkpoint-every"), help: "A checkpoint every N steps.") var checkpointEvery = 10
         @Option(help: "Seed for shuffling, LoRA initialisation and dropout.") var seed: UInt64 = 0
+        @Option(name: .customLong("max-steps"), help: "Stop after this many steps (a quick or benchmark run).") var maxSteps: Int?
 
         func run() throws {
             guard ctx > 1, batchTokens > 0, epochs > 0, lr > 0 else {
@@ -60,7 +61,8 @@ struct Train: ParsableCommand {
                 throw CommandError("tern train supports gemma3 models so far; \(modelOptions.model) is \(loaded.model.architecture)")
             }
             let encoder = SFTEncoder(tokenizer: loaded.tokenizer, template: try LocalModel.chatTemplate(for: loaded))
-            let plan = SFTPlan(examples: try examples.map(encoder.encode), context: ctx, batchTokens: batchTokens, epochs: epochs, seed: seed)
+            let plan = SFTPlan(examples: try examples.map(encoder.encode), context: ctx, batchTokens: batchTokens, epochs: epochs, seed: seed,
+                              maxSteps: maxSteps)
             let heldBatches = SFTPlan(examples: try held.map(encoder.encode), context: ctx, batchTokens: ctx, epochs: 1, seed: 0)
                 .steps.flatMap(\.batches)
             guard !plan.steps.isEmpty else { throw CommandError("\(data): no example kept a token to learn within --ctx \(ctx)") }
@@ -101,7 +103,7 @@ struct Train: ParsableCommand {
             let how = full ? "full" : "lora \(loraRank) \(loraAlpha) \(loraDropout) \(Set(loraTargets.split(separator: ",")).sorted())"
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
-            let text = "\(modelOptions.model)|\(how)|\(ctx)|\(batchTokens)|\(epochs)|\(seed)|"
+            let text = "\(modelOptions.model)|\(how)|\(ctx)|\(batchTokens)|\(epochs)|\(seed)|\(maxSteps ?? -1)|"
             sha.update(Array(text.utf8) + Array((try? encoder.encode(settings)) ?? Data()))
             return sha.finalize().hex
         }
