@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "TernPrograms", dependencies: ["TernLM"]),
         .target(name: "TernSearch", dependencies: ["TernLM"]),
         .target(name: "TernEnsembles", dependencies: ["TernLM"]),
-        .target(name: "TernTraining", dependencies: ["TernKernels", "TernGGUF", "TernModels", "TernTokenizers", "TernLM"], swiftSettings: fast),
+        .target(name: "TernTraining", dependencies: ["TernCKernels", "TernKernels", "TernGGUF", "TernModels", "TernTokenizers", "TernLM", "TernEmbeddings"], swiftSettings: fast),
         .target(name: "TernServer", dependencies: [
             "TernLM",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "TernProgramsTests", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernSearchTests", dependencies: ["TernSearch", "TernLM", "TernStore"]),
         .testTarget(name: "TernEnsemblesTests", dependencies: ["TernEnsembles", "TernLM"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TernTrainingTests", dependencies: ["TernTraining", "TernKernels", "TernModels", "TernGGUF", "TernLM", "TernTokenizers", "TernStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TernTrainingTests", dependencies: ["TernTraining", "TernKernels", "TernModels", "TernGGUF", "TernLM", "TernTokenizers", "TernStore", "TernEmbeddings"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernServerTests", dependencies: [
             "TernServer", "TernLM", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

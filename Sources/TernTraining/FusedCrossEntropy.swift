@@ -9,13 +9,14 @@ import TernKernels
 ///     z = h·Wᵀ (n, V);  loss += lse(z) − z[target];  dz = (softmax(z) − onehot(target))·scale
 ///     dh += dz·W;  dW += dzᵀ·h when the output weight is trained
 ///
-///     let ce = FusedCrossEntropy(chunk: 32)
+///     let ce = FusedCrossEntropy(chunk: 128)
 ///     let nll = ce(hidden: h, targets: targets, output: head, gradScale: 1 / Float(n), dHidden: dh, pool: pool)
 public struct FusedCrossEntropy: Sendable {
-    /// Tokens projected together: the working set is chunk × V floats (32 × 262,144 × 4 B = 32 MB).
+    /// Tokens projected together: the working set is chunk × V floats (128 × 262,144 × 4 B = 128 MB).
+    /// Larger chunks read a frozen output matrix fewer times.
     public var chunk: Int
 
-    public init(chunk: Int = 32) { self.chunk = max(1, chunk) }
+    public init(chunk: Int = 128) { self.chunk = max(1, chunk) }
 
     /// The summed negative log-likelihood of `targets` (T entries; negative = no loss at that
     /// token). With `dHidden`, also adds gradScale·∂nll/∂h to it (T, C) and lets `output`

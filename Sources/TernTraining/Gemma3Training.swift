@@ -58,7 +58,7 @@ public final class Gemma3Training {
     let outputNorm: Norm
     let ropeGlobal: RoPE, ropeLocal: RoPE
     public let pool: ThreadPool
-    public var crossEntropy = FusedCrossEntropy(chunk: 32)
+    public var crossEntropy = FusedCrossEntropy(chunk: 128)
 
     /// Everything the optimizer updates, in a fixed order (checkpoints rely on it).
     public let parameters: [Parameter]

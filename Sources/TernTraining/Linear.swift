@@ -1,3 +1,4 @@
+import TernCKernels
 import TernKernels
 
 /// A linear layer y = x·Wᵀ as training sees it: W is (rows, cols), x (T, cols), y (T, rows).
@@ -42,50 +43,67 @@ public final class DenseLinear: Linear {
 }
 
 /// A frozen weight kept in its GGUF type (QLoRA's base): no float copy of the matrix is ever made.
-/// Both passes dequantize a block of rows at a time into a small buffer, so products are exact
-/// float products of the dequantized weights, as PyTorch computes them on a dequantized model.
+/// Both passes dequantize a block of rows at a time, lay it out in 16-row panels and run the
+/// register-tiled float kernel (`tern_matmul_f32`), so the products are float products of the
+/// dequantized weights, as PyTorch computes them on a dequantized model. `DenseLinear` on the
+/// dequantized matrix is the plain reference the tests compare with.
 public final class FrozenLinear: Linear {
     public let matrix: QuantMatrix
     public var rows: Int { matrix.rows }
     public var cols: Int { matrix.cols }
     public var parameters: [Parameter] { [] }
-    /// Rows dequantized together.
+    /// Rows dequantized together (a multiple of 16, the panel height).
     static let block = 64
 
     public init(_ matrix: QuantMatrix) { self.matrix = matrix }
 
+    /// out (T, rows) = x · Wᵀ, a block of rows per job.
     public func forward(_ x: UnsafePointer<Float>, tokens: Int, out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let cols = self.cols, rows = self.rows, block = Self.block
         pool.parallelFor((rows + block - 1) / block) { range in
             let w = UnsafeMutablePointer<Float>.allocate(capacity: block * cols)
-            defer { w.deallocate() }
+            let panels = UnsafeMutablePointer<Float>.allocate(capacity: block * cols)
+            defer { w.deallocate(); panels.deallocate() }
             for b in range {
                 let r0 = b * block, n = min(block, rows - r0)
                 for r in 0..<n { matrix.dequantize(row: r0 + r, into: w + r * cols) }
-                for t in 0..<tokens {
-                    for r in 0..<n { out[t * rows + r0 + r] = dot(x + t * cols, w + r * cols, cols) }
-                }
+                tern_pack_f32(w, Int64(n), Int64(cols), panels)
+                tern_matmul_f32(panels, Int64(n), 0, Int64((n + 15) / 16), Int64(cols), x, Int64(tokens), out + r0, Int64(rows))
             }
         }
     }
 
+    /// dx (T, cols) += dy · W. Each thread owns a range of tokens and reads every block of rows, so
+    /// no two threads write one row of dx; a block's transpose is packed straight from its rows.
     public func backward(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, tokens: Int,
                          dx: UnsafeMutablePointer<Float>?, pool: ThreadPool) {
         guard let dx else { return }
-        let cols = self.cols, rows = self.rows, block = Self.block
-        // Each thread owns a range of tokens and reads all rows: no two threads write one dx row.
+        let cols = self.cols, rows = self.rows, block = Self.block, colPanels = (cols + 15) / 16
         let parts = max(1, min(tokens, pool.threads))
         pool.parallelFor(parts) { range in
             let w = UnsafeMutablePointer<Float>.allocate(capacity: block * cols)
-            defer { w.deallocate() }
-            for part in range {
-                let t0 = tokens * part / parts, t1 = tokens * (part + 1) / parts
+            let panels = UnsafeMutablePointer<Float>.allocate(capacity: colPanels * 16 * block)
+            let part = tokens / parts + 1
+            let dyBlock = UnsafeMutablePointer<Float>.allocate(capacity: part * block)
+            let sum = UnsafeMutablePointer<Float>.allocate(capacity: part * cols)
+            defer { w.deallocate(); panels.deallocate(); dyBlock.deallocate(); sum.deallocate() }
+            for p in range {
+                let t0 = tokens * p / parts, t1 = tokens * (p + 1) / parts, T = t1 - t0
                 for r0 in stride(from: 0, to: rows, by: block) {
                     let n = min(block, rows - r0)
                     for r in 0..<n { matrix.dequantize(row: r0 + r, into: w + r * cols) }
-                    for t in t0..<t1 {
-                        for r in 0..<n { axpy(dy[t * rows + r0 + r], w + r * cols, dx + t * cols, cols) }
+                    // Panels of Wᵀ (cols × n): panel q holds columns 16q..<16q+16 of each row, contiguous.
+                    for q in 0..<colPanels {
+                        let c0 = 16 * q, width = min(16, cols - c0)
+                        for j in 0..<n {
+                            let dst = panels + (q * n + j) * 16
+                            dst.update(from: w + j * cols + c0, count: width)
+                            if width < 16 { (dst + width).update(repeating: 0, count: 16 - width) }
+                        }
                     }
+                    for t in 0..<T { (dyBlock + t * n).update(from: dy + (t0 + t) * rows + r0, count: n) }
+                    tern_matmul_f32(panels, Int64(cols), 0, Int64(colPanels), Int64(n), dyBlock, Int64(T), sum, Int64(cols))
+                    add(sum, into: dx + t0 * cols, T * cols)
                 }
             }
         }

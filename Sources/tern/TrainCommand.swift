@@ -19,7 +19,8 @@ struct Train: ParsableCommand {
             Data: one JSON object a line, {"messages": [{"role", "content"}, …]} (loss on the assistant's turns, \
             rendered with the model's chat template) or {"prompt", "completion"} (loss on the completion). \
             Writes OUT/log.jsonl (a line per step), OUT/loss.svg, OUT/checkpoint.bin (every few steps: the same \
-            command started again resumes from it) and, for LoRA, OUT/adapter.gguf in llama.cpp's adapter format.
+            command started again resumes from it) and, for LoRA, OUT/adapter.gguf in llama.cpp's adapter format and \
+            OUT/peft (adapter_model.safetensors + adapter_config.json) for Hugging Face PEFT.
             """)
 
         @OptionGroup var modelOptions: ModelOptions
@@ -91,7 +92,10 @@ struct Train: ParsableCommand {
             bar.finish()
             if case .lora = mode {
                 try AdapterGGUF.write(trainer.adapters, architecture: "gemma3", to: out + "/adapter.gguf")
-                note("wrote \(out)/adapter.gguf")
+                // The Hugging Face name of the default model, for PEFT's base_model_name_or_path.
+                let base = modelOptions.model == ModelStore.defaultModelName ? "google/gemma-3-270m" : modelOptions.model
+                try AdapterPEFT.write(trainer.adapters, baseModel: base, dropout: loraDropout, to: out + "/peft")
+                note("wrote \(out)/adapter.gguf (llama.cpp) and \(out)/peft (PEFT)")
             }
         }
 

@@ -4,18 +4,7 @@ import TernStore
 
 /// Where the store lives and how `--model` arguments resolve (no pip involved).
 final class ModelStoreTests: XCTestCase {
-    func testHomeFollowsTernHomeThenHOME() throws {
-        let dir = try temporaryDirectory()
-        withEnvironment("TERN_HOME", nil) {
-            withEnvironment("HOME", dir) { XCTAssertEqual(ModelStore().home, dir + "/.cache/tern") }
-            withEnvironment("HOME", dir) {
-                withEnvironment("TERN_HOME", dir + "/elsewhere") { XCTAssertEqual(ModelStore().home, dir + "/elsewhere") }
-            }
-        }
-        XCTAssertEqual(ModelStore(home: dir + "/given").home, dir + "/given")
-    }
-
-    func testHomeComesFromArgumentThenTernHomeThenDefault() throws {
+    func testHomeComesFromArgumentThenTernHomeThenHOME() throws {
         let dir = try temporaryDirectory()
         withEnvironment("TERN_HOME", dir + "/from-env") {
             XCTAssertEqual(ModelStore().home, dir + "/from-env")
@@ -23,7 +12,11 @@ final class ModelStoreTests: XCTestCase {
             XCTAssertEqual(ModelStore(home: dir + "/explicit").home, dir + "/explicit")
         }
         withEnvironment("TERN_HOME", nil) {
-            XCTAssertEqual(ModelStore().home, NSHomeDirectory() + "/.cache/tern")
+            withEnvironment("HOME", dir) { XCTAssertEqual(ModelStore().home, dir + "/.cache/tern") }
+            // Without $HOME, the account's home folder.
+            withEnvironment("HOME", nil) {
+                XCTAssertEqual(ModelStore().home, FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/tern")
+            }
         }
     }
 

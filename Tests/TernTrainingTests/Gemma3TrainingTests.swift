@@ -1,4 +1,5 @@
 import Foundation
+import TernEmbeddings
 import TernGGUF
 import TernKernels
 import TernModels
@@ -14,17 +15,9 @@ final class Gemma3TrainingTests: XCTestCase {
     /// A Gemma-3-shaped GGUF with random F32 weights (6 layers, so layer 5 is global).
     static func tinyModel(seed: UInt64) throws -> Gemma3 {
         var rng = TestRandom(seed)
-        var w = GGUFWriter()
-        w.add("general.architecture", .string("gemma3"))
-        for (k, v) in [("embedding_length", C), ("attention.head_count", H), ("attention.head_count_kv", Hkv),
-                       ("attention.key_length", D), ("block_count", layers), ("feed_forward_length", F),
-                       ("context_length", 64), ("attention.sliding_window", window)] {
-            w.add("gemma3." + k, .uint32(UInt32(v)))
-        }
-        w.add("gemma3.attention.layer_norm_rms_epsilon", .float32(1e-6))
-        w.add("gemma3.rope.freq_base", .float32(1_000_000))
+        var tensors: [(String, [Int], [Float])] = []
         func tensor(_ name: String, _ shape: [Int], scale: Float, around: Float = 0) {
-            w.addTensor(name: name, shape: shape, floats: rng.floats(shape.reduce(1, *), scale).map { $0 + around })
+            tensors.append((name, shape, rng.floats(shape.reduce(1, *), scale).map { $0 + around }))
         }
         tensor("token_embd.weight", [C, V], scale: 0.5)
         tensor("output_norm.weight", [C], scale: 0.3, around: 1)
@@ -40,10 +33,75 @@ final class Gemma3TrainingTests: XCTestCase {
             tensor(p + "ffn_up.weight", [C, F], scale: 0.3)
             tensor(p + "ffn_down.weight", [F, C], scale: 0.3)
         }
+        return try model(tensors)
+    }
+
+    /// Writes the tiny configuration and `tensors` (GGUF names, ggml shapes, F32) with Tern's GGUF
+    /// writer and loads the file as Gemma 3.
+    static func model(_ tensors: [(name: String, shape: [Int], data: [Float])]) throws -> Gemma3 {
+        var w = GGUFWriter()
+        w.add("general.architecture", .string("gemma3"))
+        for (k, v) in [("embedding_length", C), ("attention.head_count", H), ("attention.head_count_kv", Hkv),
+                       ("attention.key_length", D), ("block_count", layers), ("feed_forward_length", F),
+                       ("context_length", 64), ("attention.sliding_window", window)] {
+            w.add("gemma3." + k, .uint32(UInt32(v)))
+        }
+        w.add("gemma3.attention.layer_norm_rms_epsilon", .float32(1e-6))
+        w.add("gemma3.rope.freq_base", .float32(1_000_000))
+        for t in tensors { w.addTensor(name: t.name, shape: t.shape, floats: t.data) }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tiny-train-\(UUID().uuidString).gguf").path
         try w.write(to: path)
         defer { try? FileManager.default.removeItem(atPath: path) }
         return try XCTUnwrap(try ModelRegistry.load(GGUFFile(path: path), threads: 2) as? Gemma3)
+    }
+
+    /// Hugging Face's name for a GGUF weight, as llama.cpp's convert_hf_to_gguf.py maps Gemma 3.
+    static func huggingFaceName(_ gguf: String) -> String {
+        if gguf == "token_embd.weight" { return "model.embed_tokens.weight" }
+        if gguf == "output_norm.weight" { return "model.norm.weight" }
+        let parts = gguf.split(separator: ".")
+        let module = ["attn_norm": "input_layernorm", "post_attention_norm": "post_attention_layernorm",
+                      "ffn_norm": "pre_feedforward_layernorm", "post_ffw_norm": "post_feedforward_layernorm",
+                      "attn_q_norm": "self_attn.q_norm", "attn_k_norm": "self_attn.k_norm", "attn_q": "self_attn.q_proj",
+                      "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj", "attn_output": "self_attn.o_proj",
+                      "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj"][String(parts[2])]!
+        return "model.layers.\(parts[1]).\(module).weight"
+    }
+
+    /// Loss and every gradient against transformers' Gemma3ForCausalLM in float64
+    /// (scripts/gemma3_grad_reference.py wrote Fixtures/gemma3-grads.safetensors).
+    func testLossAndGradientsMatchTransformers() throws {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "gemma3-grads", withExtension: "safetensors", subdirectory: "Fixtures"))
+        let f = try SafeTensorsFile(path: url.path)
+        // The model as convert_hf_to_gguf.py writes it: names mapped, norm weights + 1 (Gemma's (1 + w)).
+        let names = Gemma3Training(model: try Self.tinyModel(seed: 1), mode: .full).parameters.map(\.name)  // every weight's GGUF name
+        var tensors: [(name: String, shape: [Int], data: [Float])] = []
+        for name in names {
+            let hf = Self.huggingFaceName(name), t = try XCTUnwrap(f.tensors[hf], hf)
+            var data = try f.floats(hf, shape: t.shape)
+            if name.hasSuffix("norm.weight") { data = data.map { $0 + 1 } }
+            tensors.append((name, t.shape.reversed(), data))
+        }
+        let trainer = Gemma3Training(model: try Self.model(tensors), mode: .full)
+        let tokens = try JSONDecoder().decode([Int].self, from: Data(try XCTUnwrap(f.metadata["tokens"]).utf8))
+        let labels = try JSONDecoder().decode([Int].self, from: Data(try XCTUnwrap(f.metadata["labels"]).utf8))
+        // Hugging Face's label t is the token to predict after token t − 1.
+        let targets = (0..<tokens.count).map { t in t + 1 < labels.count && labels[t + 1] >= 0 ? labels[t + 1] : -1 }
+        let count = targets.filter { $0 >= 0 }.count
+        let nll = trainer.run(tokens: tokens, starts: Array(repeating: 0, count: tokens.count), targets: targets,
+                              gradScale: 1 / Float(count), backward: true)
+        let expected = try XCTUnwrap(Double(try XCTUnwrap(f.metadata["loss"])))
+        XCTAssertEqual(nll / Double(count), expected, accuracy: 1e-5 * expected, "loss")
+        XCTAssertEqual(trainer.parameters.count, tensors.count)
+        for p in trainer.parameters {
+            let hf = "grad." + Self.huggingFaceName(p.name), t = try XCTUnwrap(f.tensors[hf], hf)
+            let reference = try f.floats(hf, shape: t.shape), got = p.grads
+            let dot = zip(got, reference).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let n1 = got.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            let n2 = reference.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            XCTAssertGreaterThan(dot / (n1 * n2), 0.9999, p.name)
+            XCTAssertEqual(n1, n2, accuracy: 1e-3 * n2, "\(p.name) gradient norm")
+        }
     }
 
     /// Σ −log p(next token) from the inference forward pass, with float numerics everywhere.

@@ -23,6 +23,9 @@ final class TrainCLITests: XCTestCase {
         XCTAssertEqual(adapter.metadata["adapter.type"]?.string, "lora")
         XCTAssertEqual(adapter.tensors.count, 18 * 2 * 2, "A and B on q and v of 18 layers")
         XCTAssertNotNil(adapter.tensor(named: "blk.17.attn_v.weight.lora_b"))
+        for file in ["adapter_model.safetensors", "adapter_config.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/peft/" + file), file)
+        }
 
         let again = try TernProcess.run(args)
         XCTAssertEqual(again.status, 0, again.stderr)
