@@ -12,10 +12,16 @@ public final class LoadedModel: Sendable {
     public let model: any CausalLM
     public let tokenizer: SentencePieceTokenizer
 
-    public init(path: String, threads: Int) throws {
+    /// The LoRA adapters the model runs with (paths), in the order they were given.
+    public let adapters: [String]
+
+    /// `adapters`: llama.cpp LoRA adapter files and the scale of each (`--lora FILE --lora-scale S`).
+    public init(path: String, threads: Int, adapters: [(path: String, scale: Float)] = []) throws {
         self.path = path
         file = try GGUFFile(path: path)
-        model = try ModelRegistry.load(file, threads: threads)
+        let loras = try adapters.map { a in try LoRAAdapter(file: GGUFFile(path: a.path), path: a.path, scale: a.scale) }
+        self.adapters = adapters.map(\.path)
+        model = try ModelRegistry.load(file, threads: threads, adapters: loras)
         tokenizer = try SentencePieceTokenizer(gguf: file)
     }
 }

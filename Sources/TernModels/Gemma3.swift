@@ -45,6 +45,15 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         package let up: QuantMatrix                     // (F, C)
         package let down: QuantMatrix                   // (C, F)
         package let postFFNNorm: UnsafePointer<Float>   // (C)
+        /// LoRA adapters applied after each product (none unless the model was loaded with some).
+        let lora: Adapters
+    }
+
+    /// The adapters of one block's linear layers, applied in the order given.
+    struct Adapters {
+        var q: [LoRAAdapter.Delta] = [], k: [LoRAAdapter.Delta] = [], v: [LoRAAdapter.Delta] = []
+        var o: [LoRAAdapter.Delta] = [], gate: [LoRAAdapter.Delta] = [], up: [LoRAAdapter.Delta] = []
+        var down: [LoRAAdapter.Delta] = []
     }
 
     public let config: Configuration
@@ -61,7 +70,8 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
     public var vocabularySize: Int { config.vocabularySize }
     public var contextLength: Int { config.contextLength }
 
-    public init(file: GGUFFile, pool: ThreadPool) throws {
+    /// `adapters`: LoRA adapters (llama.cpp's format) added to the products of the layers they name.
+    public init(file: GGUFFile, pool: ThreadPool, adapters: [LoRAAdapter] = []) throws {
         let w = WeightLoader(file: file, prefix: "gemma3")
         let dim = try w.int("embedding_length")
         let heads = try w.int("attention.head_count")
@@ -81,8 +91,21 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
             throw ModelError("gemma3: \(c.heads) query heads cannot share \(c.kvHeads) KV heads of dim \(c.headDim)")
         }
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
+        for a in adapters where a.architecture != "gemma3" {
+            throw ModelError("\(a.path) is an adapter for \(a.architecture), not gemma3")
+        }
+        var adapted = Set<String>()
+        func deltas(_ name: String, _ rows: Int, _ cols: Int) throws -> [LoRAAdapter.Delta] {
+            adapted.insert(name)
+            return try LoRAAdapter.deltas(adapters, weight: name, rows: rows, cols: cols)
+        }
         layers = try (0..<c.layers).map { i in
             let p = "blk.\(i)."
+            let lora = Adapters(
+                q: try deltas(p + "attn_q.weight", qDim, c.dim), k: try deltas(p + "attn_k.weight", kvDim, c.dim),
+                v: try deltas(p + "attn_v.weight", kvDim, c.dim), o: try deltas(p + "attn_output.weight", c.dim, qDim),
+                gate: try deltas(p + "ffn_gate.weight", c.ffnDim, c.dim), up: try deltas(p + "ffn_up.weight", c.ffnDim, c.dim),
+                down: try deltas(p + "ffn_down.weight", c.dim, c.ffnDim))
             return Layer(
                 attnNorm: try w.vector(p + "attn_norm.weight", count: c.dim),
                 wq: try w.matrix(p + "attn_q.weight", rows: qDim, cols: c.dim),
@@ -96,7 +119,12 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
                 gate: try w.matrix(p + "ffn_gate.weight", rows: c.ffnDim, cols: c.dim),
                 up: try w.matrix(p + "ffn_up.weight", rows: c.ffnDim, cols: c.dim),
                 down: try w.matrix(p + "ffn_down.weight", rows: c.dim, cols: c.ffnDim),
-                postFFNNorm: try w.vector(p + "post_ffw_norm.weight", count: c.dim))
+                postFFNNorm: try w.vector(p + "post_ffw_norm.weight", count: c.dim), lora: lora)
+        }
+        for a in adapters {
+            if let unknown = a.deltas.keys.sorted().first(where: { !adapted.contains($0) }) {
+                throw ModelError("\(a.path) adapts \(unknown), which this model has no LoRA slot for: it was trained for another model")
+            }
         }
         embedding = try w.matrix("token_embd.weight", rows: c.vocabularySize, cols: c.dim)
         outputNorm = try w.vector("output_norm.weight", count: c.dim)
@@ -219,8 +247,11 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         let input = state.activations.input(xn, tokens: T, cols: config.dim)  // quantized once for both
         matmul(layer.gate, input, gate, pool: pool)  // (T, F)
         matmul(layer.up, input, up, pool: pool)      // (T, F)
+        for d in layer.lora.gate { d.apply(xn, tokens: T, out: gate) }
+        for d in layer.lora.up { d.apply(xn, tokens: T, out: up) }
         geglu(gate, up, T * config.ffnDim, table: state.numerics.geluTable)
         matmul(layer.down, gate, out, tokens: T, pool: pool, scratch: state.activations) // (T, C)
+        for d in layer.lora.down { d.apply(gate, tokens: T, out: out) }
     }
 
     // MARK: Attention
@@ -236,6 +267,9 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         matmul(layer.wq, input, q, pool: pool)  // (T, H*D)
         matmul(layer.wk, input, k, pool: pool)  // (T, Hkv*D)
         matmul(layer.wv, input, v, pool: pool)  // (T, Hkv*D)
+        for d in layer.lora.q { d.apply(xn, tokens: T, out: q) }
+        for d in layer.lora.k { d.apply(xn, tokens: T, out: k) }
+        for d in layer.lora.v { d.apply(xn, tokens: T, out: v) }
 
         let sliding = c.isSliding(l), rope = sliding ? ropeLocal : ropeGlobal
         // Gemma 3 scales queries by 1/√D (query_pre_attn_scalar = head_dim).
@@ -265,6 +299,7 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
             }
         }
         matmul(layer.wo, attn, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)
+        for d in layer.lora.o { d.apply(attn, tokens: T, out: out) }
     }
 }
 

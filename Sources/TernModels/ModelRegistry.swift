@@ -6,17 +6,18 @@ import TernKernels
 ///
 ///     let model = try ModelRegistry.load(GGUFFile(path: path), threads: 2)
 public enum ModelRegistry {
-    static let architectures: [String: @Sendable (GGUFFile, ThreadPool) throws -> any CausalLM] = [
-        "gemma3": { try Gemma3(file: $0, pool: $1) },
+    static let architectures: [String: @Sendable (GGUFFile, ThreadPool, [LoRAAdapter]) throws -> any CausalLM] = [
+        "gemma3": { try Gemma3(file: $0, pool: $1, adapters: $2) },
     ]
 
     public static var supported: [String] { architectures.keys.sorted() }
 
-    public static func load(_ file: GGUFFile, threads: Int) throws -> any CausalLM {
+    /// `adapters`: LoRA adapters applied in the forward pass (see `LoRAAdapter`).
+    public static func load(_ file: GGUFFile, threads: Int, adapters: [LoRAAdapter] = []) throws -> any CausalLM {
         guard let arch = file.architecture else { throw ModelError.missingKey("general.architecture") }
         guard let make = architectures[arch] else {
             throw ModelError("unknown architecture '\(arch)': Tern runs \(supported.joined(separator: ", "))")
         }
-        return try make(file, ThreadPool(threads: threads))
+        return try make(file, ThreadPool(threads: threads), adapters)
     }
 }

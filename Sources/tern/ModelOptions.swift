@@ -15,9 +15,18 @@ struct ModelOptions: ParsableArguments {
         try load(threads: threads)
     }
 
+    @Option(name: .customLong("lora"), help: "A LoRA adapter (llama.cpp's GGUF format, as `tern train sft` writes it) to apply; repeatable.")
+    var lora: [String] = []
+
+    @Option(name: .customLong("lora-scale"), help: "Scale of the --lora adapters (1: as trained).")
+    var loraScale: Float = 1
+
     func load(threads: Int) throws -> LoadedModel {
         let path = try ModelStore().resolve(model)
-        return try LoadedModel(path: path, threads: max(1, threads))
+        for file in lora where !FileManager.default.fileExists(atPath: file) {
+            throw CommandError("--lora \(file): no such file")
+        }
+        return try LoadedModel(path: path, threads: max(1, threads), adapters: lora.map { ($0, loraScale) })
     }
 }
 

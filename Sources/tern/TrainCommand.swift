@@ -56,6 +56,9 @@ struct Train: ParsableCommand {
                 }
                 return t
             }
+            guard modelOptions.lora.isEmpty else {
+                throw CommandError("tern train sft trains a new adapter on the base model; --lora (continuing from an adapter) is not supported yet")
+            }
             let examples = try SFTData.read(data), held = try eval.map(SFTData.read) ?? []
             let loaded = try modelOptions.load()
             guard let gemma = loaded.model as? Gemma3 else {

@@ -13,7 +13,9 @@ final class Gemma3TrainingTests: XCTestCase {
     static let V = 48, C = 32, H = 4, Hkv = 2, D = 16, F = 64, layers = 6, window = 4
 
     /// A Gemma-3-shaped GGUF with random F32 weights (6 layers, so layer 5 is global).
-    static func tinyModel(seed: UInt64) throws -> Gemma3 {
+    static func tinyModel(seed: UInt64) throws -> Gemma3 { try model(tinyTensors(seed: seed)) }
+
+    static func tinyTensors(seed: UInt64) -> [(name: String, shape: [Int], data: [Float])] {
         var rng = TestRandom(seed)
         var tensors: [(String, [Int], [Float])] = []
         func tensor(_ name: String, _ shape: [Int], scale: Float, around: Float = 0) {
@@ -33,12 +35,12 @@ final class Gemma3TrainingTests: XCTestCase {
             tensor(p + "ffn_up.weight", [C, F], scale: 0.3)
             tensor(p + "ffn_down.weight", [F, C], scale: 0.3)
         }
-        return try model(tensors)
+        return tensors.map { (name: $0.0, shape: $0.1, data: $0.2) }
     }
 
     /// Writes the tiny configuration and `tensors` (GGUF names, ggml shapes, F32) with Tern's GGUF
-    /// writer and loads the file as Gemma 3.
-    static func model(_ tensors: [(name: String, shape: [Int], data: [Float])]) throws -> Gemma3 {
+    /// writer and loads the file as Gemma 3 (with `adapters` in its inference forward).
+    static func model(_ tensors: [(name: String, shape: [Int], data: [Float])], adapters: [LoRAAdapter] = []) throws -> Gemma3 {
         var w = GGUFWriter()
         w.add("general.architecture", .string("gemma3"))
         for (k, v) in [("embedding_length", C), ("attention.head_count", H), ("attention.head_count_kv", Hkv),
@@ -52,7 +54,8 @@ final class Gemma3TrainingTests: XCTestCase {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tiny-train-\(UUID().uuidString).gguf").path
         try w.write(to: path)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        return try XCTUnwrap(try ModelRegistry.load(GGUFFile(path: path), threads: 2) as? Gemma3)
+        let loaded = try ModelRegistry.load(GGUFFile(path: path), threads: 2, adapters: adapters)  // errors reach the caller
+        return try XCTUnwrap(loaded as? Gemma3)
     }
 
     /// Hugging Face's name for a GGUF weight, as llama.cpp's convert_hf_to_gguf.py maps Gemma 3.
@@ -142,6 +145,44 @@ final class Gemma3TrainingTests: XCTestCase {
             let both = pack([a, b])
             let packed = trainer.run(tokens: both.tokens, starts: both.starts, targets: both.targets, backward: false)
             XCTAssertEqual(packed, inferenceNLL(model, a) + inferenceNLL(model, b), accuracy: 1e-4 * packed, "\(mode)")
+        }
+    }
+
+    /// The engine's forward pass with a trained adapter (read back from llama.cpp's format) gives
+    /// the loss the training pass gives with the same adapter; an adapter for another shape is refused.
+    func testInferenceWithTheAdapterMatchesTraining() throws {
+        let tensors = Self.tinyTensors(seed: 35)
+        let trainer = Gemma3Training(model: try Self.model(tensors), mode: .lora(rank: 3, alpha: 6, targets: [.q, .k, .v, .o, .gate, .up, .down]))
+        var rng = TestRandom(36)
+        for a in trainer.adapters { a.b.set(rng.floats(a.b.count, 0.3)) }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("adapter-\(UUID()).gguf").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try AdapterGGUF.write(trainer.adapters, architecture: "gemma3", to: path)
+        let adapted = try Self.model(tensors, adapters: [try LoRAAdapter(file: GGUFFile(path: path), path: path)])
+        let one = pack([a])
+        let trained = trainer.run(tokens: one.tokens, starts: one.starts, targets: one.targets, backward: false)
+        XCTAssertEqual(inferenceNLL(adapted, a), trained, accuracy: 1e-4 * trained)
+        XCTAssertGreaterThan(abs(inferenceNLL(try Self.model(tensors), a) - trained), 1e-2, "the adapter changes the model")
+        let half = try Self.model(tensors, adapters: [try LoRAAdapter(file: GGUFFile(path: path), path: path, scale: 0)])
+        XCTAssertEqual(inferenceNLL(half, a), inferenceNLL(try Self.model(tensors), a), accuracy: 1e-9, "scale 0 is the base model")
+
+        // An adapter trained for other shapes, and a file that is no adapter.
+        let other = Gemma3Training(model: try Self.model(tensors), mode: .lora(rank: 2, alpha: 2, targets: [.q]))
+        var w = GGUFWriter()
+        w.add("general.architecture", .string("gemma3"))
+        w.add("general.type", .string("adapter"))
+        w.add("adapter.type", .string("lora"))
+        w.addTensor(name: "blk.0.attn_q.weight.lora_a", shape: [Self.C + 1, 2], floats: [Float](repeating: 0, count: 2 * (Self.C + 1)))
+        w.addTensor(name: "blk.0.attn_q.weight.lora_b", shape: [2, Self.H * Self.D], floats: other.adapters[0].b.values)
+        try w.write(to: path)
+        XCTAssertThrowsError(try Self.model(tensors, adapters: [try LoRAAdapter(file: GGUFFile(path: path), path: path)])) {
+            XCTAssertTrue("\($0)".contains("trained for another model"), "\($0)")
+        }
+        var plain = GGUFWriter()
+        plain.add("general.architecture", .string("gemma3"))
+        try plain.write(to: path)
+        XCTAssertThrowsError(try LoRAAdapter(file: GGUFFile(path: path), path: path)) {
+            XCTAssertTrue("\($0)".contains("is not a usable LoRA adapter"), "\($0)")
         }
     }
 

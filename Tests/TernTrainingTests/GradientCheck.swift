@@ -1,17 +1,12 @@
 import TernKernels
+import TernTraining
 import XCTest
 
-/// Seeded numbers for the gradient tests (SplitMix64), so every failure reproduces.
+/// Seeded numbers for the gradient tests, so every failure reproduces.
 struct TestRandom {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var generator: SplitMix64
+    init(_ seed: UInt64) { generator = SplitMix64(seed) }
+    mutating func next() -> UInt64 { generator.next() }
     /// Uniform in [-scale, scale).
     mutating func float(_ scale: Float = 1) -> Float { (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * scale }
     mutating func floats(_ n: Int, _ scale: Float = 1) -> [Float] { (0..<n).map { _ in float(scale) } }
@@ -45,3 +40,17 @@ extension XCTestCase {
 
 /// Σ r·y in Double: a scalar loss whose gradient with respect to y is r.
 func weightedSum(_ y: [Float], _ r: [Float]) -> Double { zip(y, r).reduce(0) { $0 + Double($1.0) * Double($1.1) } }
+
+/// A float layer with the given weights (rows, cols), trained or not.
+func denseLayer(_ values: [Float], rows: Int, cols: Int, trainable: Bool = true) -> DenseLinear {
+    let p = Parameter("w", shape: [cols, rows])
+    p.set(values)
+    return DenseLinear(p, rows: rows, cols: cols, trainable: trainable)
+}
+
+/// y = layer(x) for T tokens, as an array.
+func forwardLayer(_ layer: Linear, _ x: [Float], tokens: Int, pool: ThreadPool) -> [Float] {
+    var y = [Float](repeating: 0, count: tokens * layer.rows)
+    layer.forward(x, tokens: tokens, out: &y, pool: pool)
+    return y
+}

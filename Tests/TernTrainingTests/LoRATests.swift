@@ -8,16 +8,10 @@ final class LoRATests: XCTestCase {
     let pool = ThreadPool(threads: 2)
 
     private func frozenBase(rows: Int, cols: Int, _ rng: inout TestRandom) -> DenseLinear {
-        let w = Parameter("base", shape: [cols, rows])
-        w.set(rng.floats(rows * cols))
-        return DenseLinear(w, rows: rows, cols: cols, trainable: false)
+        denseLayer(rng.floats(rows * cols), rows: rows, cols: cols, trainable: false)
     }
 
-    private func run(_ layer: Linear, _ x: [Float], tokens: Int) -> [Float] {
-        var y = [Float](repeating: 0, count: tokens * layer.rows)
-        layer.forward(x, tokens: tokens, out: &y, pool: pool)
-        return y
-    }
+    private func run(_ layer: Linear, _ x: [Float], tokens: Int) -> [Float] { forwardLayer(layer, x, tokens: tokens, pool: pool) }
 
     func testNewAdapterLeavesTheBaseOutputExactly() {
         var rng = TestRandom(20)

@@ -10,16 +10,10 @@ final class TrainingOpsTests: XCTestCase {
     let pool = ThreadPool(threads: 2)
 
     private func dense(_ values: [Float], rows: Int, cols: Int, trainable: Bool = true) -> DenseLinear {
-        let p = Parameter("w", shape: [cols, rows])
-        p.set(values)
-        return DenseLinear(p, rows: rows, cols: cols, trainable: trainable)
+        denseLayer(values, rows: rows, cols: cols, trainable: trainable)
     }
 
-    private func forward(_ layer: Linear, _ x: [Float], tokens: Int) -> [Float] {
-        var y = [Float](repeating: 0, count: tokens * layer.rows)
-        layer.forward(x, tokens: tokens, out: &y, pool: pool)
-        return y
-    }
+    private func forward(_ layer: Linear, _ x: [Float], tokens: Int) -> [Float] { forwardLayer(layer, x, tokens: tokens, pool: pool) }
 
     func testDenseLinearGradients() {
         var rng = TestRandom(10)

@@ -27,6 +27,20 @@ final class TrainCLITests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/peft/" + file), file)
         }
 
+        // --lora applies the adapter in the engine's forward pass: scale 0 is the base model, scale 1 moves
+        // the logprobs (the adapter has had two steps, too few to change which token leads).
+        func topLogprob(_ extra: [String]) throws -> Double {
+            let g = try TernProcess.run(["generate", "--temperature", "0", "--max-tokens", "1", "--logprobs", "1", "--json", "-t", "2"]
+                                        + extra + ["What is the capital of France?"])
+            XCTAssertEqual(g.status, 0, g.stderr)
+            let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(g.stdout.utf8)) as? [String: Any])
+            return try XCTUnwrap((obj["top_logprobs"] as? [[[Double]]])?.first?.first?.last)
+        }
+        let base = try topLogprob([])
+        XCTAssertEqual(try topLogprob(["--lora", out + "/adapter.gguf", "--lora-scale", "0"]), base, accuracy: 1e-6)
+        XCTAssertNotEqual(try topLogprob(["--lora", out + "/adapter.gguf"]), base, accuracy: 1e-4)
+        assertOneLineError(try TernProcess.run(["generate", "--lora", out + "/missing.gguf", "x"]), "--lora")
+
         let again = try TernProcess.run(args)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(try String(contentsOfFile: out + "/log.jsonl", encoding: .utf8).split(separator: "\n").count, 2, "nothing retrained")
