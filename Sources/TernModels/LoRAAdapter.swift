@@ -16,6 +16,13 @@ public struct LoRAAdapter: Sendable {
         let a: [Float]  // (r, cols)
         let b: [Float]  // (rows, r)
 
+        /// Row `o` of the merged weight: w (cols) += scale · Σ_r B[o, r]·A[r, :] (`tern export --merge`).
+        public func merge(row o: Int, into w: UnsafeMutablePointer<Float>) {
+            a.withUnsafeBufferPointer { a in
+                for r in 0..<rank { axpy(scale * b[o * rank + r], a.baseAddress! + r * cols, w, cols) }
+            }
+        }
+
         /// out (T, rows) += scale · (x·Aᵀ)·Bᵀ for x (T, cols).
         public func apply(_ x: UnsafePointer<Float>, tokens: Int, out: UnsafeMutablePointer<Float>) {
             a.withUnsafeBufferPointer { a in

@@ -41,6 +41,14 @@ final class Gemma3TrainingTests: XCTestCase {
     /// Writes the tiny configuration and `tensors` (GGUF names, ggml shapes, F32) with Tern's GGUF
     /// writer and loads the file as Gemma 3 (with `adapters` in its inference forward).
     static func model(_ tensors: [(name: String, shape: [Int], data: [Float])], adapters: [LoRAAdapter] = []) throws -> Gemma3 {
+        let path = try writeModel(tensors)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let loaded = try ModelRegistry.load(GGUFFile(path: path), threads: 2, adapters: adapters)  // errors reach the caller
+        return try XCTUnwrap(loaded as? Gemma3)
+    }
+
+    /// The tiny model's GGUF file (the caller removes it).
+    static func writeModel(_ tensors: [(name: String, shape: [Int], data: [Float])]) throws -> String {
         var w = GGUFWriter()
         w.add("general.architecture", .string("gemma3"))
         for (k, v) in [("embedding_length", C), ("attention.head_count", H), ("attention.head_count_kv", Hkv),
@@ -53,9 +61,7 @@ final class Gemma3TrainingTests: XCTestCase {
         for t in tensors { w.addTensor(name: t.name, shape: t.shape, floats: t.data) }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tiny-train-\(UUID().uuidString).gguf").path
         try w.write(to: path)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let loaded = try ModelRegistry.load(GGUFFile(path: path), threads: 2, adapters: adapters)  // errors reach the caller
-        return try XCTUnwrap(loaded as? Gemma3)
+        return path
     }
 
     /// Hugging Face's name for a GGUF weight, as llama.cpp's convert_hf_to_gguf.py maps Gemma 3.
@@ -183,6 +189,33 @@ final class Gemma3TrainingTests: XCTestCase {
         try plain.write(to: path)
         XCTAssertThrowsError(try LoRAAdapter(file: GGUFFile(path: path), path: path)) {
             XCTAssertTrue("\($0)".contains("is not a usable LoRA adapter"), "\($0)")
+        }
+    }
+
+    /// Merging the adapter into the weights (`tern export --merge`) gives the model the engine runs
+    /// with the adapter: exactly in F32, within Q8_0's rounding in Q8_0.
+    func testMergedModelEqualsBasePlusAdapter() throws {
+        let tensors = Self.tinyTensors(seed: 37)
+        let trainer = Gemma3Training(model: try Self.model(tensors), mode: .lora(rank: 2, alpha: 4, targets: [.q, .o, .down]))
+        var rng = TestRandom(38)
+        for a in trainer.adapters { a.b.set(rng.floats(a.b.count, 0.3)) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("merge-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try AdapterGGUF.write(trainer.adapters, architecture: "gemma3", to: dir + "/adapter.gguf")
+        let adapter = try LoRAAdapter(file: GGUFFile(path: dir + "/adapter.gguf"), path: dir + "/adapter.gguf")
+        let basePath = try Self.writeModel(tensors)
+        defer { try? FileManager.default.removeItem(atPath: basePath) }
+        let expected = inferenceNLL(try Self.model(tensors, adapters: [adapter]), a)
+        for type in [GGMLType.f32, .q8_0] {
+            let out = dir + "/merged-\(type).gguf"
+            try AdapterMerge.write(base: GGUFFile(path: basePath), adapters: [adapter], type: type, to: out)
+            let file = try GGUFFile(path: out)
+            XCTAssertEqual(file.tensor(named: "blk.3.ffn_down.weight")?.type, type)
+            XCTAssertEqual(file.tensor(named: "blk.3.ffn_up.weight")?.type, .f32, "not adapted: copied as it was")
+            XCTAssertEqual(file.metadata["gemma3.attention.sliding_window"]?.int, Self.window)
+            let merged = try XCTUnwrap(try ModelRegistry.load(file, threads: 2) as? Gemma3)
+            XCTAssertEqual(inferenceNLL(merged, a), expected, accuracy: (type == .f32 ? 1e-5 : 2e-2) * expected, "\(type)")
         }
     }
 
