@@ -24,4 +24,16 @@ public final class LoadedModel: Sendable {
         model = try ModelRegistry.load(file, threads: threads, adapters: loras)
         tokenizer = try SentencePieceTokenizer(gguf: file)
     }
+
+    /// `base` with other adapters: the weights, file and tokenizer are shared, not loaded again.
+    ///
+    ///     let tuned = try LoadedModel(base, adapters: [("run/adapter.gguf", 1)])
+    public init(_ base: LoadedModel, adapters: [(path: String, scale: Float)]) throws {
+        path = base.path
+        file = base.file
+        tokenizer = base.tokenizer
+        let loras = try adapters.map { a in try LoRAAdapter(file: GGUFFile(path: a.path), path: a.path, scale: a.scale) }
+        self.adapters = adapters.map(\.path)
+        model = try base.model.adapted(loras)
+    }
 }

@@ -38,6 +38,9 @@ public protocol CausalLM: AnyObject, Sendable {
     /// Projects `rows` hidden states (rows, hiddenSize) to logits (rows, vocabularySize), using
     /// `state`'s scratch; rows ≤ maxBatch.
     func logits(_ hidden: UnsafePointer<Float>, rows: Int, state: ModelState, out: UnsafeMutablePointer<Float>)
+
+    /// This model with `adapters` (LoRA) in its forward pass instead of its own, sharing its weights.
+    func adapted(_ adapters: [LoRAAdapter]) throws -> any CausalLM
 }
 
 extension CausalLM {

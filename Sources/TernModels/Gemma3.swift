@@ -46,7 +46,7 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         package let down: QuantMatrix                   // (C, F)
         package let postFFNNorm: UnsafePointer<Float>   // (C)
         /// LoRA adapters applied after each product (none unless the model was loaded with some).
-        let lora: Adapters
+        var lora = Adapters()
     }
 
     /// The adapters of one block's linear layers, applied in the order given.
@@ -91,21 +91,8 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
             throw ModelError("gemma3: \(c.heads) query heads cannot share \(c.kvHeads) KV heads of dim \(c.headDim)")
         }
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
-        for a in adapters where a.architecture != "gemma3" {
-            throw ModelError("\(a.path) is an adapter for \(a.architecture), not gemma3")
-        }
-        var adapted = Set<String>()
-        func deltas(_ name: String, _ rows: Int, _ cols: Int) throws -> [LoRAAdapter.Delta] {
-            adapted.insert(name)
-            return try LoRAAdapter.deltas(adapters, weight: name, rows: rows, cols: cols)
-        }
-        layers = try (0..<c.layers).map { i in
+        let plain = try (0..<c.layers).map { i in
             let p = "blk.\(i)."
-            let lora = Adapters(
-                q: try deltas(p + "attn_q.weight", qDim, c.dim), k: try deltas(p + "attn_k.weight", kvDim, c.dim),
-                v: try deltas(p + "attn_v.weight", kvDim, c.dim), o: try deltas(p + "attn_output.weight", c.dim, qDim),
-                gate: try deltas(p + "ffn_gate.weight", c.ffnDim, c.dim), up: try deltas(p + "ffn_up.weight", c.ffnDim, c.dim),
-                down: try deltas(p + "ffn_down.weight", c.dim, c.ffnDim))
             return Layer(
                 attnNorm: try w.vector(p + "attn_norm.weight", count: c.dim),
                 wq: try w.matrix(p + "attn_q.weight", rows: qDim, cols: c.dim),
@@ -119,13 +106,9 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
                 gate: try w.matrix(p + "ffn_gate.weight", rows: c.ffnDim, cols: c.dim),
                 up: try w.matrix(p + "ffn_up.weight", rows: c.ffnDim, cols: c.dim),
                 down: try w.matrix(p + "ffn_down.weight", rows: c.dim, cols: c.ffnDim),
-                postFFNNorm: try w.vector(p + "post_ffw_norm.weight", count: c.dim), lora: lora)
+                postFFNNorm: try w.vector(p + "post_ffw_norm.weight", count: c.dim))
         }
-        for a in adapters {
-            if let unknown = a.deltas.keys.sorted().first(where: { !adapted.contains($0) }) {
-                throw ModelError("\(a.path) adapts \(unknown), which this model has no LoRA slot for: it was trained for another model")
-            }
-        }
+        layers = try Self.attach(adapters, to: plain, config: c)
         embedding = try w.matrix("token_embd.weight", rows: c.vocabularySize, cols: c.dim)
         outputNorm = try w.vector("output_norm.weight", count: c.dim)
         config = c
@@ -133,6 +116,52 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         ropeLocal = RoPE(headDim: c.headDim, base: c.ropeBaseLocal)
         self.pool = pool
         self.file = file
+    }
+
+    private init(_ base: Gemma3, layers: [Layer]) {
+        config = base.config
+        embedding = base.embedding
+        self.layers = layers
+        outputNorm = base.outputNorm
+        ropeGlobal = base.ropeGlobal
+        ropeLocal = base.ropeLocal
+        pool = base.pool
+        file = base.file
+    }
+
+    /// This model with `adapters` instead of its own, sharing every weight (and the packed copies)
+    /// with it: several adapters over one base cost only the adapters' memory.
+    public func adapted(_ adapters: [LoRAAdapter]) throws -> any CausalLM {
+        try Gemma3(self, layers: Self.attach(adapters, to: layers, config: config))
+    }
+
+    /// `layers` with their LoRA slots filled from `adapters`, each checked against the weight it adapts.
+    private static func attach(_ adapters: [LoRAAdapter], to layers: [Layer], config c: Configuration) throws -> [Layer] {
+        for a in adapters where a.architecture != "gemma3" {
+            throw ModelError("\(a.path) is an adapter for \(a.architecture), not gemma3")
+        }
+        let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
+        var adapted = Set<String>()
+        func deltas(_ name: String, _ rows: Int, _ cols: Int) throws -> [LoRAAdapter.Delta] {
+            adapted.insert(name)
+            return try LoRAAdapter.deltas(adapters, weight: name, rows: rows, cols: cols)
+        }
+        let result = try layers.enumerated().map { i, layer in
+            let p = "blk.\(i)."
+            var l = layer
+            l.lora = Adapters(
+                q: try deltas(p + "attn_q.weight", qDim, c.dim), k: try deltas(p + "attn_k.weight", kvDim, c.dim),
+                v: try deltas(p + "attn_v.weight", kvDim, c.dim), o: try deltas(p + "attn_output.weight", c.dim, qDim),
+                gate: try deltas(p + "ffn_gate.weight", c.ffnDim, c.dim), up: try deltas(p + "ffn_up.weight", c.ffnDim, c.dim),
+                down: try deltas(p + "ffn_down.weight", c.dim, c.ffnDim))
+            return l
+        }
+        for a in adapters {
+            if let unknown = a.deltas.keys.sorted().first(where: { !adapted.contains($0) }) {
+                throw ModelError("\(a.path) adapts \(unknown), which this model has no LoRA slot for: it was trained for another model")
+            }
+        }
+        return result
     }
 
     // Scratch buffer slots, each sized for maxBatch tokens.

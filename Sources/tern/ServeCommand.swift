@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TernEngine
 import TernEnsembles
 import TernLM
 import TernServer
@@ -20,6 +21,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("self-moa"),
             help: "Also serve self-MoA of the model as 'self-moa-N': N samples at temperature 0.7, then the model aggregates them.")
     var selfMoA: Int?
+    @Option(name: .customLong("adapter"),
+            help: "Also serve the model with a LoRA adapter as its own model name, NAME=ADAPTER.gguf; repeatable. The weights are shared.")
+    var adapters: [String] = []
     @OptionGroup var trace: TraceOptions
 
     func run() async throws {
@@ -28,6 +32,16 @@ struct Serve: AsyncParsableCommand {
                                maxQueue: maxQueue)
         let model = try trace.wrap(local)
         var models: [any LanguageModel] = [model]
+        for spec in adapters {
+            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw CommandError("--adapter \(spec): write NAME=ADAPTER.gguf")
+            }
+            guard FileManager.default.fileExists(atPath: parts[1]) else { throw CommandError("--adapter \(spec): no such file \(parts[1])") }
+            let tuned = try LoadedModel(loaded, adapters: [(parts[1], modelOptions.loraScale)])
+            models.append(try trace.wrap(try LocalModel(loaded: tuned, name: parts[0], contextSize: min(ctx, loaded.model.contextLength),
+                                                        maxQueue: maxQueue)))
+        }
         if let n = selfMoA {
             guard n > 0 else { throw CommandError("--self-moa takes a number of samples, at least 1") }
             models.append(MixtureOfAgents.selfMoA(name: "self-moa-\(n)", model: model, samples: n))

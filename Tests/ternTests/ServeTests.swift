@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import TernGGUF
 import TernLM
 import TernStore
 import XCTest
@@ -88,6 +92,35 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(v.count, 2)
         XCTAssertEqual(v[0].count, 640)
         XCTAssertEqual(v[0].reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-3)
+    }
+
+    /// `--adapter NAME=FILE` serves the base with an adapter as a second model over the same weights:
+    /// listed, answering under its own name, and changing the logprobs as its (random) adapter says.
+    func testServesAnAdapterAsItsOwnModel() async throws {
+        var w = GGUFWriter()
+        w.add("general.architecture", .string("gemma3"))
+        w.add("general.type", .string("adapter"))
+        w.add("adapter.type", .string("lora"))
+        w.add("adapter.lora.alpha", .float32(1))
+        var seed: UInt64 = 7
+        func noise(_ n: Int) -> [Float] {
+            (0..<n).map { _ in seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: seed) >> 40) / Float(1 << 23) * 0.05 }
+        }
+        w.addTensor(name: "blk.3.ffn_down.weight.lora_a", shape: [2048, 1], floats: noise(2048))
+        w.addTensor(name: "blk.3.ffn_down.weight.lora_b", shape: [1, 640], floats: noise(640))
+        let adapter = temporaryPath("adapter.gguf")
+        try w.write(to: adapter)
+        let server = try Server(traces: temporaryPath("traces.sqlite"), arguments: ["--adapter", "tuned=" + adapter])
+        defer { server.stop() }
+        let parameters = GenerationParameters(temperature: 0, maxTokens: 1, logprobs: true, topLogprobs: 1)
+        let base = try await OpenAICompatibleModel(baseURL: server.baseURL, model: "gemma3-270m").complete("The capital of France is", parameters: parameters)
+        let tuned = try await OpenAICompatibleModel(baseURL: server.baseURL, model: "tuned").complete("The capital of France is", parameters: parameters)
+        let b = try XCTUnwrap(base.choices[0].logprobs?.first?.logprob), t = try XCTUnwrap(tuned.choices[0].logprobs?.first?.logprob)
+        XCTAssertNotEqual(b, t, accuracy: 1e-4)
+        let (data, response) = try await URLSession.shared.data(from: URL(string: server.baseURL + "/models")!)
+        XCTAssertEqual((response as? HTTPURLResponse)?.statusCode, 200)
+        let body = String(decoding: data, as: UTF8.self)
+        XCTAssertTrue(body.contains("\"tuned\"") && body.contains("\"gemma3-270m\""), body)
     }
 
     /// A client that gives up on a non-streamed answer stops its generation: the call is traced as
