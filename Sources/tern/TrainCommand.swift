@@ -20,7 +20,7 @@ struct Train: ParsableCommand {
             rendered with the model's chat template) or {"prompt", "completion"} (loss on the completion). \
             Writes OUT/log.jsonl (a line per step), OUT/loss.svg, OUT/checkpoint.bin (every few steps: the same \
             command started again resumes from it) and, for LoRA, OUT/adapter.gguf in llama.cpp's adapter format and \
-            OUT/peft (adapter_model.safetensors + adapter_config.json) for Hugging Face PEFT.
+            OUT/peft (adapter_model.safetensors + adapter_config.json) for Hugging Face PEFT; with --full, OUT/model.gguf.
             """)
 
         @OptionGroup var modelOptions: ModelOptions
@@ -93,6 +93,10 @@ struct Train: ParsableCommand {
                 if log.step % 5 == 0 || log.step == log.steps { writeChart(SFTTrainer.readLog(run.logPath)) }
             }
             bar.finish()
+            if case .full = mode {
+                try AdapterMerge.write(base: loaded.file, parameters: trainer.parameters, type: .q8_0, to: out + "/model.gguf")
+                note("wrote \(out)/model.gguf (the trained weights as Q8_0, norms as F32)")
+            }
             if case .lora = mode {
                 try AdapterGGUF.write(trainer.adapters, architecture: "gemma3", to: out + "/adapter.gguf")
                 // The Hugging Face name of the default model, for PEFT's base_model_name_or_path.

@@ -219,6 +219,29 @@ final class Gemma3TrainingTests: XCTestCase {
         }
     }
 
+    /// A full fine-tuning run's weights written as a model file run as they were trained.
+    func testFullRunSavesAModelThatRunsAsTrained() throws {
+        let tensors = Self.tinyTensors(seed: 39)
+        let basePath = try Self.writeModel(tensors)
+        defer { try? FileManager.default.removeItem(atPath: basePath) }
+        let trainer = Gemma3Training(model: try Self.model(tensors), mode: .full)
+        let batch = pack([a, b]), opt = AdamW(parameters: trainer.parameters, weightDecay: 0)
+        for _ in 0..<3 {
+            for p in trainer.parameters { p.zeroGrad() }
+            _ = trainer.run(tokens: batch.tokens, starts: batch.starts, targets: batch.targets, backward: true)
+            opt.step(learningRate: 1e-2)
+        }
+        let out = basePath + ".trained.gguf"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try AdapterMerge.write(base: GGUFFile(path: basePath), parameters: trainer.parameters, type: .f32, to: out)
+        let saved = try XCTUnwrap(try ModelRegistry.load(GGUFFile(path: out), threads: 2) as? Gemma3)
+        let one = pack([a])
+        let trained = trainer.run(tokens: one.tokens, starts: one.starts, targets: one.targets, backward: false)
+        XCTAssertEqual(inferenceNLL(saved, a), trained, accuracy: 1e-4 * trained)
+        XCTAssertGreaterThan(abs(inferenceNLL(try Self.model(tensors), a) - trained), 1e-2, "training changed the model")
+        XCTAssertEqual(try GGUFFile(path: out).tensor(named: "blk.0.attn_norm.weight")?.type, .f32)
+    }
+
     /// Central differences at `count` coordinates of `p` spread over it.
     private func checkSampled(_ name: String, _ p: Parameter, count: Int, tolerance: Double = 3e-3, h: Float = 1e-2,
                               loss: () -> Double) {
