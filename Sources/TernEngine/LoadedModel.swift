@@ -19,7 +19,7 @@ public final class LoadedModel: Sendable {
     public init(path: String, threads: Int, adapters: [(path: String, scale: Float)] = []) throws {
         self.path = path
         file = try GGUFFile(path: path)
-        let loras = try adapters.map { a in try LoRAAdapter(file: GGUFFile(path: a.path), path: a.path, scale: a.scale) }
+        let loras = try adapters.map { try LoRAAdapter(path: $0.path, scale: $0.scale) }
         self.adapters = adapters.map(\.path)
         model = try ModelRegistry.load(file, threads: threads, adapters: loras)
         tokenizer = try SentencePieceTokenizer(gguf: file)
@@ -32,7 +32,7 @@ public final class LoadedModel: Sendable {
         path = base.path
         file = base.file
         tokenizer = base.tokenizer
-        let loras = try adapters.map { a in try LoRAAdapter(file: GGUFFile(path: a.path), path: a.path, scale: a.scale) }
+        let loras = try adapters.map { try LoRAAdapter(path: $0.path, scale: $0.scale) }
         self.adapters = adapters.map(\.path)
         model = try base.model.adapted(loras)
     }

@@ -6,7 +6,7 @@ import TernKernels
 /// Read from llama.cpp's adapter GGUF (`general.type = "adapter"`, `adapter.type = "lora"`, tensors
 /// `W.lora_a` {cols, r} and `W.lora_b` {r, rows}), which is what `tern train sft` writes.
 ///
-///     let adapter = try LoRAAdapter(file: GGUFFile(path: "run/adapter.gguf"), path: "run/adapter.gguf")
+///     let adapter = try LoRAAdapter(path: "run/adapter.gguf")
 ///     let model = try ModelRegistry.load(file, threads: 2, adapters: [adapter])
 public struct LoRAAdapter: Sendable {
     /// The adapter of one weight.
@@ -42,6 +42,11 @@ public struct LoRAAdapter: Sendable {
     public let architecture: String
     /// By the name of the weight adapted, e.g. "blk.0.attn_q.weight".
     public let deltas: [String: Delta]
+
+    /// Reads the adapter file at `path`.
+    public init(path: String, scale: Float = 1) throws {
+        try self.init(file: GGUFFile(path: path), path: path, scale: scale)
+    }
 
     public init(file: GGUFFile, path: String, scale: Float = 1) throws {
         self.path = path

@@ -47,16 +47,8 @@ public final class AdamW {
         }
     }
 
-    /// Restores the state a checkpoint saved: the step count and both moments.
-    public func restore(steps: Int, m: [[Float]], v: [[Float]]) {
-        precondition(m.count == parameters.count && v.count == parameters.count)
-        self.steps = steps
-        for (i, p) in parameters.enumerated() {
-            precondition(m[i].count == p.count && v[i].count == p.count)
-            m[i].withUnsafeBufferPointer { self.m[i].update(from: $0.baseAddress!, count: p.count) }
-            v[i].withUnsafeBufferPointer { self.v[i].update(from: $0.baseAddress!, count: p.count) }
-        }
-    }
+    /// Sets the step count a checkpoint saved (its moments are read straight into `m` and `v`).
+    public func restore(steps: Int) { self.steps = steps }
 }
 
 /// The global L2 norm of all gradients, and scaling them down to `maxNorm` when it is larger

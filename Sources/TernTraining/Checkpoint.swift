@@ -60,10 +60,9 @@ public struct Checkpoint: Sendable {
                 at += n * 4
             }
             for p in parameters { read(into: p.value, p.count) }
-            var m = [[Float]](), v = [[Float]]()
-            for p in parameters { var a = [Float](repeating: 0, count: p.count); a.withUnsafeMutableBufferPointer { read(into: $0.baseAddress!, p.count) }; m.append(a) }
-            for p in parameters { var a = [Float](repeating: 0, count: p.count); a.withUnsafeMutableBufferPointer { read(into: $0.baseAddress!, p.count) }; v.append(a) }
-            optimizer.restore(steps: header.step, m: m, v: v)
+            for (i, p) in parameters.enumerated() { read(into: optimizer.m[i], p.count) }
+            for (i, p) in parameters.enumerated() { read(into: optimizer.v[i], p.count) }
+            optimizer.restore(steps: header.step)
         }
         return header.step
     }

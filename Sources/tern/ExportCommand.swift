@@ -26,7 +26,7 @@ struct Export: ParsableCommand {
         let base = try GGUFFile(path: try ModelStore().resolve(model))
         let adapters = try lora.map { path -> LoRAAdapter in
             guard FileManager.default.fileExists(atPath: path) else { throw CommandError("--lora \(path): no such file") }
-            return try LoRAAdapter(file: GGUFFile(path: path), path: path, scale: loraScale)
+            return try LoRAAdapter(path: path, scale: loraScale)
         }
         try AdapterMerge.write(base: base, adapters: adapters, type: ggmlType, to: out)
         note("wrote \(out): \(model) with \(lora.joined(separator: ", ")) merged (\(type))")

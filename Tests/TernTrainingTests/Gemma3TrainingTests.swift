@@ -164,12 +164,12 @@ final class Gemma3TrainingTests: XCTestCase {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("adapter-\(UUID()).gguf").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try AdapterGGUF.write(trainer.adapters, architecture: "gemma3", to: path)
-        let adapted = try Self.model(tensors, adapters: [try LoRAAdapter(file: GGUFFile(path: path), path: path)])
+        let adapted = try Self.model(tensors, adapters: [try LoRAAdapter(path: path)])
         let one = pack([a])
         let trained = trainer.run(tokens: one.tokens, starts: one.starts, targets: one.targets, backward: false)
         XCTAssertEqual(inferenceNLL(adapted, a), trained, accuracy: 1e-4 * trained)
         XCTAssertGreaterThan(abs(inferenceNLL(try Self.model(tensors), a) - trained), 1e-2, "the adapter changes the model")
-        let half = try Self.model(tensors, adapters: [try LoRAAdapter(file: GGUFFile(path: path), path: path, scale: 0)])
+        let half = try Self.model(tensors, adapters: [try LoRAAdapter(path: path, scale: 0)])
         XCTAssertEqual(inferenceNLL(half, a), inferenceNLL(try Self.model(tensors), a), accuracy: 1e-9, "scale 0 is the base model")
 
         // An adapter trained for other shapes, and a file that is no adapter.
@@ -181,13 +181,13 @@ final class Gemma3TrainingTests: XCTestCase {
         w.addTensor(name: "blk.0.attn_q.weight.lora_a", shape: [Self.C + 1, 2], floats: [Float](repeating: 0, count: 2 * (Self.C + 1)))
         w.addTensor(name: "blk.0.attn_q.weight.lora_b", shape: [2, Self.H * Self.D], floats: other.adapters[0].b.values)
         try w.write(to: path)
-        XCTAssertThrowsError(try Self.model(tensors, adapters: [try LoRAAdapter(file: GGUFFile(path: path), path: path)])) {
+        XCTAssertThrowsError(try Self.model(tensors, adapters: [try LoRAAdapter(path: path)])) {
             XCTAssertTrue("\($0)".contains("trained for another model"), "\($0)")
         }
         var plain = GGUFWriter()
         plain.add("general.architecture", .string("gemma3"))
         try plain.write(to: path)
-        XCTAssertThrowsError(try LoRAAdapter(file: GGUFFile(path: path), path: path)) {
+        XCTAssertThrowsError(try LoRAAdapter(path: path)) {
             XCTAssertTrue("\($0)".contains("is not a usable LoRA adapter"), "\($0)")
         }
     }
@@ -203,7 +203,7 @@ final class Gemma3TrainingTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try AdapterGGUF.write(trainer.adapters, architecture: "gemma3", to: dir + "/adapter.gguf")
-        let adapter = try LoRAAdapter(file: GGUFFile(path: dir + "/adapter.gguf"), path: dir + "/adapter.gguf")
+        let adapter = try LoRAAdapter(path: dir + "/adapter.gguf")
         let basePath = try Self.writeModel(tensors)
         defer { try? FileManager.default.removeItem(atPath: basePath) }
         let expected = inferenceNLL(try Self.model(tensors, adapters: [adapter]), a)
