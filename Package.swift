@@ -75,7 +75,7 @@ let package = Package(
             "TernServer", "TernLM", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "ternTests", dependencies: ["tern", "TernGGUF", "TernStore", "TernLM"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ternTests", dependencies: ["tern", "TernGGUF", "TernStore", "TernLM", "TernSearch"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

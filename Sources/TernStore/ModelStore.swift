@@ -22,13 +22,15 @@ public struct ModelStore: Sendable {
     public let home: String
     /// The models this store can fetch by name.
     public let registry: [KnownModel]
+    /// The models made by training a known base (`gemma3-270m-it`).
+    public let tuned: [TunedModel]
 
     public static let defaultModelName = "gemma3-270m"
 
     /// - Parameters:
     ///   - home: the cache folder; nil means `$TERN_HOME`, else `$HOME/.cache/tern`.
     ///   - registry: the known models (tests pass their own).
-    public init(home: String? = nil, registry: [KnownModel] = KnownModels.all) {
+    public init(home: String? = nil, registry: [KnownModel] = KnownModels.all, tuned: [TunedModel] = KnownModels.tuned) {
         let environment = ProcessInfo.processInfo.environment
         func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         // $HOME first, as shells and other tools read it (Foundation's home directory comes from
@@ -37,10 +39,27 @@ public struct ModelStore: Sendable {
         let chosen = home ?? variable("TERN_HOME") ?? userHome + "/.cache/tern"
         self.home = URL(fileURLWithPath: (chosen as NSString).expandingTildeInPath).standardizedFileURL.path
         self.registry = registry
+        self.tuned = tuned
     }
 
     public var modelsDirectory: String { home + "/models" }
     var pipDirectory: String { home + "/pip" }
+
+    /// What `nameOrPath` names: a tuned model (`tuned`) resolves to its base's file plus its
+    /// adapter, checked against its SHA-256; anything else as `resolve` says, with no adapters.
+    public func resolveModel(_ nameOrPath: String) throws -> ResolvedModel {
+        guard let model = tuned.first(where: { $0.name == nameOrPath }),
+              !FileManager.default.fileExists(atPath: nameOrPath) else {
+            return ResolvedModel(path: try resolve(nameOrPath), adapters: [])
+        }
+        guard let adapter = model.adapterPath() else {
+            throw StoreError(.modelFileNotFound, "\(model.name)'s adapter \(model.adapter) is neither beside the tern executable nor in its source tree: build tern from the repository (swift build -c release)")
+        }
+        guard let data = FileManager.default.contents(atPath: adapter), SHA256.hash(data).hex == model.sha256 else {
+            throw StoreError(.checksumMismatch, "\(adapter) does not match \(model.name)'s SHA-256: restore it from the repository (git checkout -- \(adapter))")
+        }
+        return ResolvedModel(path: try resolve(model.base), adapters: [adapter])
+    }
 
     /// The path of a `.gguf` file (or a known folder model's folder) for `nameOrPath`:
     /// - an existing file: returned unchanged;
@@ -142,7 +161,7 @@ public struct ModelStore: Sendable {
         }
     }
 
-    private var knownNames: String { registry.map(\.name).joined(separator: ", ") }
+    private var knownNames: String { (registry.map(\.name) + tuned.map(\.name)).joined(separator: ", ") }
 
     private func unknownModel(_ name: String) -> StoreError {
         StoreError(.unknownModel, "unknown model '\(name)': use a known name (\(knownNames)) or a path to a .gguf file")

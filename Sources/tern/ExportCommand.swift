@@ -19,16 +19,21 @@ struct Export: ParsableCommand {
 
     func run() throws {
         guard merge else { throw CommandError("tern export needs --merge (and at least one --lora ADAPTER.gguf)") }
-        guard !lora.isEmpty else { throw CommandError("tern export --merge needs at least one --lora ADAPTER.gguf") }
+
         guard let ggmlType = ["q8_0": GGMLType.q8_0, "f32": .f32][type.lowercased()] else {
             throw CommandError("--type \(type): use q8_0 or f32")
         }
-        let base = try GGUFFile(path: try ModelStore().resolve(model))
-        let adapters = try lora.map { path -> LoRAAdapter in
+        // A tuned name (gemma3-270m-it) brings its own adapter, merged as trained.
+        let resolved = try ModelStore().resolveModel(model)
+        guard !(lora.isEmpty && resolved.adapters.isEmpty) else {
+            throw CommandError("tern export --merge needs at least one --lora ADAPTER.gguf (or a tuned --model such as gemma3-270m-it)")
+        }
+        let base = try GGUFFile(path: resolved.path)
+        let adapters = try resolved.adapters.map { try LoRAAdapter(path: $0) } + lora.map { path -> LoRAAdapter in
             guard FileManager.default.fileExists(atPath: path) else { throw CommandError("--lora \(path): no such file") }
             return try LoRAAdapter(path: path, scale: loraScale)
         }
         try AdapterMerge.write(base: base, adapters: adapters, type: ggmlType, to: out)
-        note("wrote \(out): \(model) with \(lora.joined(separator: ", ")) merged (\(type))")
+        note("wrote \(out): \(model) with \((resolved.adapters + lora).joined(separator: ", ")) merged (\(type))")
     }
 }

@@ -5,7 +5,7 @@ import TernStore
 
 /// Options shared by every command that runs a model.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Model name (e.g. gemma3-270m, fetched on first use) or path to a .gguf file.")
+    @Option(name: .shortAndLong, help: "Model name (gemma3-270m, fetched on first use; gemma3-270m-it, the same with Tern's instruction-tuning adapter) or path to a .gguf file.")
     var model: String = ModelStore.defaultModelName
 
     @Option(name: [.customShort("t"), .long], help: "Worker threads (default: all cores).")
@@ -22,11 +22,13 @@ struct ModelOptions: ParsableArguments {
     var loraScale: Float = 1
 
     func load(threads: Int) throws -> LoadedModel {
-        let path = try ModelStore().resolve(model)
+        // A tuned name (gemma3-270m-it) is its base plus its shipped adapter, as trained (scale 1).
+        let resolved = try ModelStore().resolveModel(model)
         for file in lora where !FileManager.default.fileExists(atPath: file) {
             throw CommandError("--lora \(file): no such file")
         }
-        return try LoadedModel(path: path, threads: max(1, threads), adapters: lora.map { ($0, loraScale) })
+        return try LoadedModel(path: resolved.path, threads: max(1, threads),
+                               adapters: resolved.adapters.map { ($0, 1) } + lora.map { ($0, loraScale) })
     }
 }
 

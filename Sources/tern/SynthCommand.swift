@@ -20,7 +20,8 @@ struct Synth: AsyncParsableCommand {
     @Option(help: "Output JSONL of kept records.") var out: String
     @Option(help: "Instructions: kept examples to reach. Dialogues: how many.") var count = 200
     @Option(name: .customLong("max-attempts"), help: "Instructions: prompts to try at most.") var maxAttempts = 2000
-    @Option(help: "Topics, comma-separated (topics and dialogues).") var topics = "the water cycle,volcanoes,bread baking,electric cars,chess"
+    @Option(help: "Topics, comma-separated (instructions: default the built-in 24; topics and dialogues: default five). 'held-out' names the instruction topics kept out of training.")
+    var topics: String?
     @Option(help: "Sub-topics per topic.") var subtopics = 4
     @Option(name: .customLong("min-score"), help: "Lowest judge score kept (of 1–10 as a chat; few-shot: the expected score of 1–9, rounded).")
     var minScore = 7.0
@@ -28,6 +29,8 @@ struct Synth: AsyncParsableCommand {
     @Option(help: "Seed of the prompts and samples.") var seed: UInt64 = 1
     @Option(help: "Instructions as a chat turn (instruction-tuned models) or after worked examples (few-shot: base models such as the default).")
     var format: Synthesizer.Format = .fewShot
+    @Flag(help: "Instructions: rewrite the layout of answers that fail only layout constraints (lowercase, closing phrase, JSON, paragraphs, bullets), then verify again.")
+    var repair = false
 
     func run() async throws {
         guard count > 0, batchSize > 0 else { throw CommandError("--count and --batch-size must be at least 1") }
@@ -37,7 +40,8 @@ struct Synth: AsyncParsableCommand {
         let rubric = "Is the answer correct, on topic and helpful to the person who asked?"
         let judge = format == .fewShot ? RubricGrader(model: model, rubric: rubric, scale: 1...9, mode: .likelihood)
             : RubricGrader(model: model, rubric: rubric)
-        let synth = Synthesizer(model: model, judge: judge, minScore: minScore, seed: seed, batchSize: batchSize, format: format)
+        var synth = Synthesizer(model: model, judge: judge, minScore: minScore, seed: seed, batchSize: batchSize, format: format)
+        synth.repair = repair
         let kept: JSONLWriter, rejected: JSONLWriter
         do {
             kept = try JSONLWriter(path: out)
@@ -50,7 +54,10 @@ struct Synth: AsyncParsableCommand {
             note(String(format: "synth %@: %d kept in %@ (this run: %d of %d passed, %.0f%%), %.0f s", kind.rawValue, total, out,
                         s.kept, s.attempted, 100 * s.passRate, Date().timeIntervalSince(start)))
         }
-        let topicList = topics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let topicList = topics == "held-out" ? InstructionPrompts.heldOutTopics
+            : (topics ?? (kind == .instructions ? "" : "the water cycle,volcanoes,bread baking,electric cars,chess"))
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        synth.instructionTopics = topicList
         let stats: Synthesizer.Stats
         switch kind {
         case .instructions:
@@ -68,6 +75,7 @@ struct Synth: AsyncParsableCommand {
         let all = kept.count + rejected.count
         emit(String(format: "%@: %d kept, %d rejected in the file (pass rate %.1f%%); this run %d of %d (%.1f%%)\n", out, kept.count,
                     rejected.count, all == 0 ? 0 : 100 * Double(kept.count) / Double(all), stats.kept, stats.attempted, 100 * stats.passRate))
+        if repair { emit("  \(stats.repaired) of the kept had their layout repaired; per constraint below: the model's own text\n") }
         for (k, v) in stats.byConstraint.sorted(by: { $0.key < $1.key }) {
             emit("  " + k.padding(toLength: 11, withPad: " ", startingAt: 0)
                  + String(format: "%4d / %4d passed (%.0f%%)\n", v[0], v[1], v[1] == 0 ? 0 : 100 * Double(v[0]) / Double(v[1])))

@@ -9,7 +9,7 @@ import TernTraining
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a model on the CPU.", subcommands: [SFT.self])
+        abstract: "Train a model on the CPU.", subcommands: [SFT.self, Mix.self])
 
     struct SFT: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -45,6 +45,7 @@ struct Train: ParsableCommand {
         @Option(name: .customLong("checkpoint-every"), help: "A checkpoint every N steps.") var checkpointEvery = 10
         @Option(help: "Seed for shuffling, LoRA initialisation and dropout.") var seed: UInt64 = 0
         @Option(name: .customLong("max-steps"), help: "Stop after this many steps (a quick or benchmark run).") var maxSteps: Int?
+        @Option(name: .customLong("adapter-type"), help: "Number type of OUT/adapter.gguf: f32, or f16 (half the size).") var adapterType = "f32"
 
         func run() throws {
             guard ctx > 1, batchTokens > 0, epochs > 0, lr > 0 else {
@@ -56,7 +57,8 @@ struct Train: ParsableCommand {
                 }
                 return t
             }
-            guard modelOptions.lora.isEmpty else {
+            guard adapterType == "f32" || adapterType == "f16" else { throw CommandError("--adapter-type must be f32 or f16, not \(adapterType)") }
+            guard modelOptions.lora.isEmpty, try ModelStore().resolveModel(modelOptions.model).adapters.isEmpty else {
                 throw CommandError("tern train sft trains a new adapter on the base model; --lora (continuing from an adapter) is not supported yet")
             }
             let examples = try SFTData.read(data), held = try eval.map(SFTData.read) ?? []
@@ -98,7 +100,7 @@ struct Train: ParsableCommand {
                 note("wrote \(out)/model.gguf (the trained weights as Q8_0, norms as F32)")
             }
             if case .lora = mode {
-                try AdapterGGUF.write(trainer.adapters, architecture: "gemma3", to: out + "/adapter.gguf")
+                try AdapterGGUF.write(trainer.adapters, architecture: "gemma3", type: adapterType == "f16" ? .f16 : .f32, to: out + "/adapter.gguf")
                 // The Hugging Face name of the default model, for PEFT's base_model_name_or_path.
                 let base = modelOptions.model == ModelStore.defaultModelName ? "google/gemma-3-270m" : modelOptions.model
                 try AdapterPEFT.write(trainer.adapters, baseModel: base, dropout: loraDropout, to: out + "/peft")

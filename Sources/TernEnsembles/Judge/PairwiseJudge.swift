@@ -70,6 +70,14 @@ public struct PairwiseJudge: Sendable {
         return Judgment(verdict: verdict, inOrder: inOrder, swapped: swapped, explanations: explanations)
     }
 
+    /// A supervised fine-tuning example for a judge in generate mode: this judge's prompt for the
+    /// pair, and a reply that gives `reason` and ends with the verdict's mark. Use both orders of a
+    /// pair so that the verdict follows the answers, not their places.
+    public static func trainingMessages(question: String, first: String, second: String, verdict: Verdict, reason: String) -> [Message] {
+        let mark = verdict == .a ? "[[A]]" : verdict == .b ? "[[B]]" : "[[C]]"
+        return [.user(prompt(question: question, first: first, second: second)), .assistant(reason + "\n\n" + mark)]
+    }
+
     static let instructions = """
         Compare two assistants' answers to the user's question. Decide which answer is more helpful, \
         correct and relevant; do not let the order of the answers, their length or the assistants' \

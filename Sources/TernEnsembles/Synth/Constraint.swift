@@ -68,6 +68,54 @@ public enum Constraint: Sendable, Codable, Hashable {
         }
     }
 
+    /// The response rewritten to meet a layout constraint, keeping the model's own words (the
+    /// repair step of rejection-sampling pipelines such as AutoIF's): lowercase it, add the closing
+    /// phrase, wrap it as a JSON object, or lay its sentences out as paragraphs or bullets. Nil for
+    /// constraints on content (word counts, keywords), which only the model can meet, and when the
+    /// text has too few sentences for the layout. The result still goes through `verify`.
+    public func repair(_ response: String) -> String? {
+        let text = response.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return nil }
+        switch self {
+        case .maxWords, .minWords, .includes, .excludes: return nil
+        case .lowercase: return text.lowercased()
+        case .endsWith(let s): return text.hasSuffix(s) ? text : text + " " + s
+        case .json:
+            guard let data = try? JSONSerialization.data(withJSONObject: ["answer": Self.sentences(text).joined(separator: " ")],
+                                                         options: [.sortedKeys, .withoutEscapingSlashes]) else { return nil }
+            return String(decoding: data, as: UTF8.self)
+        case .paragraphs(let n):
+            let s = Self.sentences(text)
+            guard s.count >= n else { return nil }
+            // Sentences in n runs of near-equal length, in order.
+            return (0..<n).map { i in s[(i * s.count / n)..<((i + 1) * s.count / n)].joined(separator: " ") }.joined(separator: "\n\n")
+        case .bullets(let n):
+            let s = Self.sentences(text)
+            guard s.count >= n else { return nil }
+            return s.prefix(n).map { "- " + $0 }.joined(separator: "\n")
+        }
+    }
+
+    /// Sentences of a response with any list markers and line breaks taken out.
+    static func sentences(_ text: String) -> [String] {
+        let flat = text.split(whereSeparator: \.isNewline).map { line -> String in
+            var t = line.trimmingCharacters(in: .whitespaces)
+            if t.hasPrefix("- ") || t.hasPrefix("* ") || t.hasPrefix("• ") { t.removeFirst(2) }
+            return t
+        }.filter { !$0.isEmpty }.joined(separator: " ")
+        var out: [String] = [], current = ""
+        for ch in flat {
+            current.append(ch)
+            if ".!?".contains(ch) {
+                let t = current.trimmingCharacters(in: .whitespaces)
+                if Self.words(t).count >= 2 { out.append(t); current = "" }
+            }
+        }
+        let rest = current.trimmingCharacters(in: .whitespaces)
+        if !rest.isEmpty { if Self.words(rest).count >= 2 || out.isEmpty { out.append(rest) } else { out[out.count - 1] += " " + rest } }
+        return out
+    }
+
     /// Words: runs of letters, digits and apostrophes (punctuation does not count).
     static func words(_ text: String) -> [String] {
         text.split { !($0.isLetter || $0.isNumber || $0 == "'") }.map(String.init)

@@ -13,21 +13,31 @@ public struct InstructionPrompts: Sendable {
     }
 
     public let seed: UInt64
-    public init(seed: UInt64) { self.seed = seed }
+    public let topics: [String]
+    public init(seed: UInt64, topics: [String] = Self.topics) {
+        self.seed = seed
+        self.topics = topics.isEmpty ? Self.topics : topics
+    }
 
     static let tasks = [
         "Describe how %@ works.", "Explain %@ to a ten-year-old.", "Write a short note about %@.",
         "Give advice to someone learning about %@.", "Summarise why %@ matters.", "Write a product description for %@.",
     ]
-    static let topics = [
+    public static let topics = [
         "honey bees", "the water cycle", "solar panels", "public libraries", "bicycles", "volcanoes", "coffee",
         "the moon", "recycling", "rain forests", "chess", "bread baking", "electric cars", "the human heart",
         "tea", "mountains", "trains", "gardening", "the ocean", "music lessons", "maps", "clocks", "snow", "birds",
     ]
 
+    /// Topics none of `topics` share, for measuring a model trained on `topics` on prompts it never saw.
+    public static let heldOutTopics = [
+        "lighthouses", "glaciers", "kites", "spiders", "umbrellas", "penguins", "lightning", "pottery",
+        "submarines", "deserts", "windmills", "origami", "sailing boats", "earthquakes", "cheese", "telescopes",
+    ]
+
     public func prompt(_ index: Int) -> Item {
         var rng = SeededGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
-        let topic = Self.topics.randomElement(using: &rng)!
+        let topic = topics.randomElement(using: &rng)!
         let task = Self.tasks.randomElement(using: &rng)!.replacingOccurrences(of: "%@", with: topic)
         let keyword = topic.split(separator: " ").last.map(String.init) ?? topic
         let pool: [Constraint] = [

@@ -24,6 +24,11 @@ public struct Synthesizer: Sendable {
     /// How instructions are put to the model: as a chat turn (instruction-tuned models), or as
     /// the next "Instruction:/Response:" pair after worked examples (base models).
     public var format: Format
+    /// Instructions: a response that fails only layout constraints is rewritten to meet them
+    /// (`Constraint.repair`) and verified again; the record keeps the model's raw text too.
+    public var repair = false
+    /// Instructions: the topics the prompts are about (`InstructionPrompts.topics` by default).
+    public var instructionTopics = InstructionPrompts.topics
 
     public enum Format: String, Sendable, Codable, CaseIterable { case chat, fewShot = "few-shot" }
 
@@ -43,7 +48,9 @@ public struct Synthesizer: Sendable {
     public struct Stats: Sendable, Codable, Hashable {
         public var attempted = 0
         public var kept = 0
-        public var byConstraint: [String: [Int]] = [:]  // kind → [passed, checked]
+        public var byConstraint: [String: [Int]] = [:]  // kind → [passed, checked], the model's raw text
+        /// Kept after `repair` rewrote their layout.
+        public var repaired = 0
         public var passRate: Double { attempted == 0 ? 0 : Double(kept) / Double(attempted) }
     }
 
@@ -52,7 +59,7 @@ public struct Synthesizer: Sendable {
     /// every batch.
     public func instructions(count: Int, maxAttempts: Int, kept: JSONLWriter, rejected: JSONLWriter,
                              progress: (Stats, Int) -> Void = { _, _ in }) async throws -> Stats {
-        let prompts = InstructionPrompts(seed: seed)
+        let prompts = InstructionPrompts(seed: seed, topics: instructionTopics)
         var stats = Stats(), index = 0
         func keptCount() -> Int { kept.ids.filter { $0.hasPrefix("if-") }.count }  // once per batch
         while keptCount() < count && index < maxAttempts {
@@ -68,16 +75,25 @@ public struct Synthesizer: Sendable {
                 let response = answer.text.trimmingCharacters(in: .whitespacesAndNewlines)
                 // Quality filters every pipeline applies before its verifiers: the model ended
                 // its answer itself, and did not loop.
-                var checks: [String: Bool] = ["finished": answer.choices.first?.finishReason == .stop, "no_loops": !Self.loops(response)]
+                var checks: [String: Bool] = ["finished": answer.choices.first?.finishReason == .stop, "no_loops": !Self.loops(response),
+                                              "clean": Self.clean(response)]
                 for c in item.constraints {
                     let ok = c.verify(response)
                     checks[c.kind] = ok
                     stats.byConstraint[c.kind, default: [0, 0]][0] += ok ? 1 : 0
                     stats.byConstraint[c.kind, default: [0, 0]][1] += 1
                 }
-                let passed = checks.values.allSatisfy { $0 }
-                let record: [String: Any] = ["kind": "instruction", "prompt": item.text, "response": response,
+                var passed = checks.values.allSatisfy { $0 }
+                var record: [String: Any] = ["kind": "instruction", "prompt": item.text, "response": response,
                                              "constraints": item.constraints.map(\.instruction), "checks": checks]
+                if !passed && repair && checks["finished"] == true && checks["no_loops"] == true && checks["clean"] == true,
+                   let fixed = Self.repaired(response, item.constraints) {
+                    record["raw"] = response
+                    record["response"] = fixed.text
+                    record["repaired"] = fixed.kinds
+                    passed = true
+                    stats.repaired += 1
+                }
                 try (passed ? kept : rejected).append(id: "if-\(i)", record)
                 stats.attempted += 1
                 stats.kept += passed ? 1 : 0
@@ -148,6 +164,17 @@ public struct Synthesizer: Sendable {
         return stats
     }
 
+    /// `text` with each failing layout constraint repaired in turn, if then every constraint holds.
+    package static func repaired(_ text: String, _ constraints: [Constraint]) -> (text: String, kinds: [String])? {
+        var t = text, kinds: [String] = []
+        for c in constraints where !c.verify(t) {
+            guard let fixed = c.repair(t) else { return nil }
+            t = fixed
+            kinds.append(c.kind)
+        }
+        return constraints.allSatisfy { $0.verify(t) } && !kinds.isEmpty ? (t, kinds) : nil
+    }
+
     /// Whether an earlier run already kept or rejected the record `id`.
     static func recorded(_ id: String, _ kept: JSONLWriter, _ rejected: JSONLWriter) -> Bool {
         kept.contains(id) || rejected.contains(id)
@@ -211,6 +238,22 @@ public struct Synthesizer: Sendable {
             if seen[t]! >= 3 { return true }
         }
         return false
+    }
+
+    /// Whether a response is only an answer: it does not run on into the transcript's next turn
+    /// ("Response:", "Instruction:") or restate a constraint's wording, repeats no sentence of four
+    /// words or more, and leaves no double quote open.
+    package static func clean(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        let leaks = ["instruction:", "response:", "write everything in", "answer with", "answer in at", "use the word", "do not use the word",
+                     "end your answer", "write exactly"]
+        guard !leaks.contains(where: lower.contains) else { return false }
+        guard text.filter({ $0 == "\"" }).count % 2 == 0 else { return false }
+        var seen = Set<String>()
+        for sentence in Constraint.sentences(lower) where Constraint.words(sentence).count >= 4 {
+            guard seen.insert(Constraint.words(sentence).joined(separator: " ")).inserted else { return false }
+        }
+        return true
     }
 
     /// Worked examples for a base model: one per kind of layout the constraints ask for, and one

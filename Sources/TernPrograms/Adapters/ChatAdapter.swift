@@ -20,6 +20,14 @@ public struct ChatAdapter: Adapter {
         return m
     }
 
+    /// A supervised fine-tuning example in this format: the call's messages for `inputs` and the
+    /// assistant's reply holding `outputs`, as a model trained on it should answer.
+    ///
+    ///     let chat = ChatAdapter().trainingMessages(sig, inputs: ["text": "Rain tomorrow."], outputs: ["topic": "weather"])
+    public func trainingMessages(_ signature: Signature, inputs: Example, outputs: Example) -> [Message] {
+        messages(signature, demos: [], inputs: inputs) + [.assistant(assistantTurn(signature, outputs))]
+    }
+
     public func responseFormat(_ signature: Signature, for model: any LanguageModel) -> ResponseFormat? { nil }
 
     public func parse(_ signature: Signature, reply: String) throws -> ParsedReply {
