@@ -60,8 +60,8 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
     package let embedding: QuantMatrix              // (V, C), tied with the output projection
     package let layers: [Layer]
     package let outputNorm: UnsafePointer<Float>    // (C)
-    package let ropeGlobal: RoPE
-    package let ropeLocal: RoPE
+    private let ropeGlobal: RoPE
+    private let ropeLocal: RoPE
     public let pool: ThreadPool
     private let file: GGUFFile                  // keeps the mapping alive
 
@@ -225,11 +225,9 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
     private func run(_ tokens: ArraySlice<Int>, _ placement: Placement, state: ModelState, hidden: UnsafeMutablePointer<Float>) {
         let c = config, T = tokens.count, s = state.scratch
         let x = s[Buf.x.rawValue]  // (T, C) residual stream
-        // Embeddings are scaled by √C, as in Gemma.
-        let embScale = Float(c.dim).squareRoot()
         for (t, token) in tokens.enumerated() {
             embedding.dequantize(row: token, into: x + t * c.dim)
-            scale(x + t * c.dim, embScale, c.dim)
+            scale(x + t * c.dim, embeddingScale, c.dim)
         }
         for l in 0..<c.layers {
             block(l, x: x, tokens: T, placement: placement, state: state)
@@ -285,6 +283,38 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
 
     // MARK: Attention
 
+    /// Embeddings are scaled by √C, as in Gemma.
+    package var embeddingScale: Float { Float(config.dim).squareRoot() }
+
+    /// One token's queries and keys made ready for attention: RMSNorm per head (Gemma 3's Q/K
+    /// norms), NEOX RoPE at `position` (base 10 000 on sliding layers, rope.freq_base on global
+    /// ones), queries scaled by 1/√D (query_pre_attn_scalar = head_dim). q (H·D) and k (Hkv·D) may
+    /// be their own outputs. Training's backward pass is `positionQueryAndKeyBackward` below.
+    package func positionQueryAndKey(_ l: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>, qOut: UnsafeMutablePointer<Float>,
+                                     kOut: UnsafeMutablePointer<Float>, qNorm: UnsafePointer<Float>, kNorm: UnsafePointer<Float>,
+                                     position: Int) {
+        let c = config, D = c.headDim, rope = c.isSliding(l) ? ropeLocal : ropeGlobal
+        for h in 0..<c.heads { rmsNorm(q + h * D, weight: qNorm, eps: c.eps, out: qOut + h * D, dim: D) }
+        for h in 0..<c.kvHeads { rmsNorm(k + h * D, weight: kNorm, eps: c.eps, out: kOut + h * D, dim: D) }
+        rope.apply(qOut, heads: c.heads, position: position)
+        rope.apply(kOut, heads: c.kvHeads, position: position)
+        scale(qOut, 1 / Float(D).squareRoot(), c.heads * D)
+    }
+
+    /// The backward pass of `positionQueryAndKey`: dq and dk hold ∂/∂ of its outputs on entry and
+    /// ∂/∂ of its inputs q, k (given again) on return; the norms' weight gradients are added to
+    /// dQNorm and dKNorm when given.
+    package func positionQueryAndKeyBackward(_ l: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
+                                             dk: UnsafeMutablePointer<Float>, qNorm: UnsafePointer<Float>, kNorm: UnsafePointer<Float>,
+                                             dQNorm: UnsafeMutablePointer<Float>?, dKNorm: UnsafeMutablePointer<Float>?, position: Int) {
+        let c = config, D = c.headDim, rope = c.isSliding(l) ? ropeLocal : ropeGlobal
+        scale(dq, 1 / Float(D).squareRoot(), c.heads * D)
+        rope.applyBackward(dq, heads: c.heads, position: position)
+        rope.applyBackward(dk, heads: c.kvHeads, position: position)
+        for h in 0..<c.heads { rmsNormBackward(q + h * D, weight: qNorm, eps: c.eps, dy: dq + h * D, dx: dq + h * D, dWeight: dQNorm, dim: D) }
+        for h in 0..<c.kvHeads { rmsNormBackward(k + h * D, weight: kNorm, eps: c.eps, dy: dk + h * D, dx: dk + h * D, dWeight: dKNorm, dim: D) }
+    }
+
     /// Multi-query attention with per-head Q/K RMSNorm, NEOX RoPE and, on sliding layers, a window
     /// in which a query at position p sees keys at positions p - window < j ≤ p.
     private func attention(_ l: Int, _ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
@@ -300,17 +330,11 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         for d in layer.lora.k { d.apply(xn, tokens: T, out: k) }
         for d in layer.lora.v { d.apply(xn, tokens: T, out: v) }
 
-        let sliding = c.isSliding(l), rope = sliding ? ropeLocal : ropeGlobal
-        // Gemma 3 scales queries by 1/√D (query_pre_attn_scalar = head_dim).
-        let qScale = 1 / Float(D).squareRoot()
+        let sliding = c.isSliding(l)
         for t in 0..<T {
             let qt = q + t * qDim, kt = k + t * kvDim
-            for h in 0..<c.heads { rmsNorm(qt + h * D, weight: layer.qNorm, eps: c.eps, out: qt + h * D, dim: D) }
-            for h in 0..<c.kvHeads { rmsNorm(kt + h * D, weight: layer.kNorm, eps: c.eps, out: kt + h * D, dim: D) }
             let (cache, pos) = placement.slot(t)
-            rope.apply(qt, heads: c.heads, position: pos)
-            rope.apply(kt, heads: c.kvHeads, position: pos)
-            scale(qt, qScale, qDim)
+            positionQueryAndKey(l, q: qt, k: kt, qOut: qt, kOut: kt, qNorm: layer.qNorm, kNorm: layer.kNorm, position: pos)
             cache.store(layer: l, position: pos, key: kt, value: v + t * kvDim)
         }
 

@@ -56,7 +56,6 @@ public final class Gemma3Training {
     let embedding: Parameter?  // (V, C)
     let head: Linear           // the tied output projection
     let outputNorm: Norm
-    let ropeGlobal: RoPE, ropeLocal: RoPE
     public let pool: ThreadPool
     public var crossEntropy = FusedCrossEntropy(chunk: 128)
 
@@ -69,8 +68,6 @@ public final class Gemma3Training {
         base = model
         self.mode = mode
         pool = model.pool
-        ropeGlobal = model.ropeGlobal
-        ropeLocal = model.ropeLocal
         let full = mode == .full
         func norm(_ name: String, _ w: UnsafePointer<Float>, _ n: Int) -> Norm {
             let p = Parameter(name, count: n)
@@ -148,7 +145,7 @@ public final class Gemma3Training {
         let c = config, T = tokens.count
         for a in adapters { a.training = backward }  // dropout only when learning
         let x = FloatBuffer(T * c.dim)  // (T, C) residual stream
-        let embScale = Float(c.dim).squareRoot()
+        let embScale = base.embeddingScale
         for (t, token) in tokens.enumerated() {
             if let embedding { (x.p + t * c.dim).update(from: embedding.value + token * c.dim, count: c.dim) }
             else { frozenEmbedding!.dequantize(row: token, into: x.p + t * c.dim) }
@@ -183,17 +180,9 @@ public final class Gemma3Training {
         layer.wk.forward(xn1.p, tokens: T, out: kRaw.p, pool: pool)
         layer.wv.forward(xn1.p, tokens: T, out: v.p, pool: pool)
         let q = FloatBuffer(T * qDim), k = FloatBuffer(T * kvDim)
-        let rope = c.isSliding(l) ? ropeLocal : ropeGlobal, qScale = 1 / Float(D).squareRoot()
         for t in 0..<T {
-            for h in 0..<c.heads {
-                rmsNorm(qRaw.p + t * qDim + h * D, weight: layer.qNorm.weight.value, eps: c.eps, out: q.p + t * qDim + h * D, dim: D)
-            }
-            for h in 0..<c.kvHeads {
-                rmsNorm(kRaw.p + t * kvDim + h * D, weight: layer.kNorm.weight.value, eps: c.eps, out: k.p + t * kvDim + h * D, dim: D)
-            }
-            rope.apply(q.p + t * qDim, heads: c.heads, position: t - starts[t])
-            rope.apply(k.p + t * kvDim, heads: c.kvHeads, position: t - starts[t])
-            scale(q.p + t * qDim, qScale, qDim)
+            base.positionQueryAndKey(l, q: qRaw.p + t * qDim, k: kRaw.p + t * kvDim, qOut: q.p + t * qDim, kOut: k.p + t * kvDim,
+                                     qNorm: layer.qNorm.weight.value, kNorm: layer.kNorm.weight.value, position: t - starts[t])
         }
         let attn = FloatBuffer(T * qDim), lse = FloatBuffer(T * c.heads)
         attention(l).forward(q: q.p, k: k.p, v: v.p, starts: starts, out: attn.p, lse: lse.p, pool: pool)
@@ -254,23 +243,12 @@ public final class Gemma3Training {
         let dq = FloatBuffer(T * qDim), dk = FloatBuffer(T * kvDim), dv = FloatBuffer(T * kvDim)
         attention(l).backward(q: s.q.p, k: s.k.p, v: s.v.p, starts: starts, out: s.attn.p, lse: s.lse.p, dout: dAttn.p,
                               dq: dq.p, dk: dk.p, dv: dv.p, pool: pool)
-        let rope = c.isSliding(l) ? ropeLocal : ropeGlobal, qScale = 1 / Float(D).squareRoot()
         let qNormGrad = layer.qNorm.trainable ? layer.qNorm.weight.grad : nil
         let kNormGrad = layer.kNorm.trainable ? layer.kNorm.weight.grad : nil
         for t in 0..<T {
-            scale(dq.p + t * qDim, qScale, qDim)
-            rope.applyBackward(dq.p + t * qDim, heads: c.heads, position: t - starts[t])
-            rope.applyBackward(dk.p + t * kvDim, heads: c.kvHeads, position: t - starts[t])
-            for h in 0..<c.heads {
-                let o = t * qDim + h * D
-                rmsNormBackward(s.qRaw.p + o, weight: layer.qNorm.weight.value, eps: c.eps, dy: dq.p + o, dx: dq.p + o,
-                                dWeight: qNormGrad, dim: D)
-            }
-            for h in 0..<c.kvHeads {
-                let o = t * kvDim + h * D
-                rmsNormBackward(s.kRaw.p + o, weight: layer.kNorm.weight.value, eps: c.eps, dy: dk.p + o, dx: dk.p + o,
-                                dWeight: kNormGrad, dim: D)
-            }
+            base.positionQueryAndKeyBackward(l, q: s.qRaw.p + t * qDim, k: s.kRaw.p + t * kvDim, dq: dq.p + t * qDim, dk: dk.p + t * kvDim,
+                                             qNorm: layer.qNorm.weight.value, kNorm: layer.kNorm.weight.value,
+                                             dQNorm: qNormGrad, dKNorm: kNormGrad, position: t - starts[t])
         }
         let dXn1 = FloatBuffer(T * c.dim)
         layer.wq.backward(dq.p, input: s.xn1.p, tokens: T, dx: dXn1.p, pool: pool)
