@@ -13,8 +13,8 @@ public struct LoRAAdapter: Sendable {
     public struct Delta: Sendable {
         public let rank: Int, rows: Int, cols: Int
         public let scale: Float
-        let a: [Float]  // (r, cols)
-        let b: [Float]  // (rows, r)
+        package let a: [Float]  // (r, cols)
+        package let b: [Float]  // (rows, r)
 
         /// Row `o` of the merged weight: w (cols) += scale · Σ_r B[o, r]·A[r, :] (`tern export --merge`).
         public func merge(row o: Int, into w: UnsafeMutablePointer<Float>) {
@@ -40,6 +40,8 @@ public struct LoRAAdapter: Sendable {
 
     public let path: String
     public let architecture: String
+    /// `adapter.lora.alpha` (0 when the file sets none: the products are then scaled by the user's scale alone).
+    public let alpha: Float
     /// By the name of the weight adapted, e.g. "blk.0.attn_q.weight".
     public let deltas: [String: Delta]
 
@@ -56,6 +58,7 @@ public struct LoRAAdapter: Sendable {
         }
         architecture = file.architecture ?? ""
         let alpha = file.metadata["adapter.lora.alpha"]?.float ?? 0
+        self.alpha = alpha
         var deltas: [String: Delta] = [:]
         for t in file.tensors where t.name.hasSuffix(".lora_a") {
             let weight = String(t.name.dropLast(".lora_a".count))

@@ -62,7 +62,9 @@ public final class Gemma3Training {
     /// Everything the optimizer updates, in a fixed order (checkpoints rely on it).
     public let parameters: [Parameter]
 
-    public init(model: Gemma3, mode: TrainingMode) {
+    /// `integerForward`: a frozen base runs its forward products through the inference integer
+    /// kernels (`FrozenLinear`); off, in float on the dequantized weights (exact gradients).
+    public init(model: Gemma3, mode: TrainingMode, integerForward: Bool = false) {
         let c = model.config
         config = c
         base = model
@@ -81,7 +83,7 @@ public final class Gemma3Training {
                 for r in 0..<m.rows { m.dequantize(row: r, into: p.value + r * m.cols) }
                 return DenseLinear(p, rows: m.rows, cols: m.cols)
             case let .lora(rank, alpha, dropout, targets, seed):
-                let base = FrozenLinear(m)
+                let base = FrozenLinear(m, integerForward: integerForward)
                 guard targets.contains(target) else { return base }
                 let index = UInt64(layer * LoRATarget.allCases.count + LoRATarget.allCases.firstIndex(of: target)!)
                 // Named as llama.cpp's adapters name them: "blk.0.attn_q.weight.lora_a".
@@ -113,7 +115,7 @@ public final class Gemma3Training {
         } else {
             embedding = nil
             frozenEmbedding = model.embedding
-            head = FrozenLinear(model.embedding)
+            head = FrozenLinear(model.embedding, integerForward: integerForward)
         }
         var all = [Parameter]()
         for l in layers {
@@ -127,6 +129,24 @@ public final class Gemma3Training {
 
     /// The LoRA layers, in block order.
     public var adapters: [LoRALinear] { layers.flatMap { $0.linears.compactMap { $0 as? LoRALinear } } }
+
+    /// Starts the LoRA layers from a trained adapter (continuing its training, or a cold start
+    /// before RL), which must have this run's rank and alpha. Adapted weights the file lacks keep
+    /// their fresh start (B = 0); a weight the file adapts that this run does not is an error.
+    public func initialize(from adapter: LoRAAdapter) throws {
+        guard case let .lora(rank, alpha, _, _, _) = mode else { throw TrainingError("only a LoRA run starts from an adapter") }
+        let byName = Dictionary(uniqueKeysWithValues: adapters.map { (String($0.a.name.dropLast(".lora_a".count)), $0) })
+        for (weight, d) in adapter.deltas.sorted(by: { $0.key < $1.key }) {
+            guard let layer = byName[weight] else {
+                throw TrainingError("\(adapter.path) adapts \(weight), which this run does not train: widen --lora-targets")
+            }
+            guard d.rank == rank, adapter.alpha == alpha else {
+                throw TrainingError("\(adapter.path) has rank \(d.rank) and alpha \(adapter.alpha): train with --lora-rank \(d.rank) --lora-alpha \(adapter.alpha)")
+            }
+            layer.a.set(d.a)
+            layer.b.set(d.b)
+        }
+    }
 
     /// Draws dropout masks for `step` afresh, so a resumed run repeats an uninterrupted one.
     public func reseedDropout(step: Int) {

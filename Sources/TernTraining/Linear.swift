@@ -43,22 +43,33 @@ public final class DenseLinear: Linear {
 }
 
 /// A frozen weight kept in its GGUF type (QLoRA's base): no float copy of the matrix is ever made.
-/// Both passes dequantize a block of rows at a time, lay it out in 16-row panels and run the
-/// register-tiled float kernel (`tern_matmul_f32`), so the products are float products of the
-/// dequantized weights, as PyTorch computes them on a dequantized model. `DenseLinear` on the
-/// dequantized matrix is the plain reference the tests compare with.
+///
+/// The forward pass runs either through the inference engine's integer kernels (`integerForward`:
+/// activations quantized to 8 bits, as llama.cpp and Tern's inference do: QLoRA's idea, and
+/// several times faster), or in float: a block of rows dequantized at a time, laid out in 16-row
+/// panels for the register-tiled float kernel (`tern_matmul_f32`), the products PyTorch computes
+/// on a dequantized model (the gradient checks use this). The backward pass is always the float
+/// one, with the transposed blocks: the straight-through gradient of the quantized product.
+/// `DenseLinear` on the dequantized matrix is the plain reference the tests compare with.
 public final class FrozenLinear: Linear {
     public let matrix: QuantMatrix
+    public let integerForward: Bool
     public var rows: Int { matrix.rows }
     public var cols: Int { matrix.cols }
     public var parameters: [Parameter] { [] }
     /// Rows dequantized together (a multiple of 16, the panel height).
     static let block = 64
 
-    public init(_ matrix: QuantMatrix) { self.matrix = matrix }
+    public init(_ matrix: QuantMatrix, integerForward: Bool = false) {
+        self.matrix = matrix
+        self.integerForward = integerForward
+    }
 
     /// out (T, rows) = x · Wᵀ, a block of rows per job.
     public func forward(_ x: UnsafePointer<Float>, tokens: Int, out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        if integerForward {
+            return matmul(matrix, x, out, tokens: tokens, pool: pool, scratch: ActivationBuffer(tokens: tokens, cols: cols))
+        }
         let cols = self.cols, rows = self.rows, block = Self.block
         pool.parallelFor((rows + block - 1) / block) { range in
             let w = UnsafeMutablePointer<Float>.allocate(capacity: block * cols)

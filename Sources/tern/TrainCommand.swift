@@ -45,6 +45,8 @@ struct Train: ParsableCommand {
         @Option(name: .customLong("checkpoint-every"), help: "A checkpoint every N steps.") var checkpointEvery = 10
         @Option(help: "Seed for shuffling, LoRA initialisation and dropout.") var seed: UInt64 = 0
         @Option(name: .customLong("max-steps"), help: "Stop after this many steps (a quick or benchmark run).") var maxSteps: Int?
+        @Flag(name: .customLong("float-forward"), help: "LoRA: run the frozen base's forward products in float on dequantized weights (as PyTorch on a dequantized model; slower) instead of the integer kernels inference uses.")
+        var floatForward = false
         @Option(name: .customLong("adapter-type"), help: "Number type of OUT/adapter.gguf: f32, or f16 (half the size).") var adapterType = "f32"
 
         func run() throws {
@@ -58,8 +60,11 @@ struct Train: ParsableCommand {
                 return t
             }
             guard adapterType == "f32" || adapterType == "f16" else { throw CommandError("--adapter-type must be f32 or f16, not \(adapterType)") }
-            guard modelOptions.lora.isEmpty, try ModelStore().resolveModel(modelOptions.model).adapters.isEmpty else {
-                throw CommandError("tern train sft trains a new adapter on the base model; --lora (continuing from an adapter) is not supported yet")
+            // An adapter to start from: --lora, or a tuned model's own (gemma3-270m-it).
+            let starts = try ModelStore().resolveModel(modelOptions.model).adapters + modelOptions.lora
+            guard starts.count <= 1, !(full && !starts.isEmpty) else {
+                throw CommandError(full ? "--full trains every weight of the base; --lora (an adapter to continue) is for LoRA runs"
+                                        : "tern train sft continues from one adapter at a time (\(starts.joined(separator: ", ")))")
             }
             let examples = try SFTData.read(data), held = try eval.map(SFTData.read) ?? []
             let loaded = try modelOptions.load()
@@ -74,7 +79,8 @@ struct Train: ParsableCommand {
             guard !plan.steps.isEmpty else { throw CommandError("\(data): no example kept a token to learn within --ctx \(ctx)") }
             let mode: TrainingMode = full ? .full
                 : .lora(rank: loraRank, alpha: loraAlpha, dropout: loraDropout, targets: Set(targets), seed: seed)
-            let trainer = Gemma3Training(model: gemma, mode: mode)
+            let trainer = Gemma3Training(model: gemma, mode: mode, integerForward: !floatForward)
+            if let start = starts.first { try trainer.initialize(from: LoRAAdapter(path: start)) }
             var settings = SFTSettings()
             settings.learningRate = lr
             settings.warmupRatio = warmupRatio
@@ -111,9 +117,11 @@ struct Train: ParsableCommand {
         /// Identifies the run, so that a checkpoint is only resumed by the command that wrote it.
         private func fingerprint(settings: SFTSettings) -> String {
             var sha = SHA256()
-            for path in [data] + (eval.map { [$0] } ?? []) { sha.update(Array(FileManager.default.contents(atPath: path) ?? Data())) }
+            let starts = (try? ModelStore().resolveModel(modelOptions.model).adapters) ?? []
+            for path in [data] + (eval.map { [$0] } ?? []) + starts + modelOptions.lora { sha.update(Array(FileManager.default.contents(atPath: path) ?? Data())) }
             // Spelled out: a Set's order (LoRA targets) differs from process to process.
             let how = full ? "full" : "lora \(loraRank) \(loraAlpha) \(loraDropout) \(Set(loraTargets.split(separator: ",")).sorted())"
+                + (floatForward ? " float" : "")
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             let text = "\(modelOptions.model)|\(how)|\(ctx)|\(batchTokens)|\(epochs)|\(seed)|\(maxSteps ?? -1)|"

@@ -268,6 +268,68 @@ final class Gemma3TrainingTests: XCTestCase {
         XCTAssertGreaterThan(scaleMax, 1e-6, "\(name) has a gradient")
     }
 
+    /// A run started from a saved adapter (`tern train sft --lora`) begins with its weights; a file
+    /// of another rank, or adapting layers this run does not train, is refused.
+    func testARunStartsFromASavedAdapter() throws {
+        let model = try Self.tinyModel(seed: 42)
+        let first = Gemma3Training(model: model, mode: .lora(rank: 3, alpha: 6, targets: [.q, .v]))
+        var rng = TestRandom(43)
+        for p in first.parameters { p.set(rng.floats(p.count, 0.3)) }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("start-\(UUID()).gguf").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try AdapterGGUF.write(first.adapters, architecture: "gemma3", to: path)
+        let next = Gemma3Training(model: model, mode: .lora(rank: 3, alpha: 6, targets: [.q, .v, .o], seed: 9))
+        try next.initialize(from: LoRAAdapter(path: path))
+        for p in first.parameters {
+            XCTAssertEqual(next.parameters.first { $0.name == p.name }?.values, p.values, p.name)
+        }
+        XCTAssertTrue(next.parameters.filter { $0.name.contains("attn_output") && $0.name.hasSuffix("lora_b") }.allSatisfy { $0.values.allSatisfy { $0 == 0 } },
+                      "a layer the file lacks starts fresh")
+        XCTAssertThrowsError(try Gemma3Training(model: model, mode: .lora(rank: 4, alpha: 6, targets: [.q, .v])).initialize(from: LoRAAdapter(path: path))) {
+            XCTAssertTrue("\($0)".contains("--lora-rank 3"), "\($0)")
+        }
+        XCTAssertThrowsError(try Gemma3Training(model: model, mode: .lora(rank: 3, alpha: 6, targets: [.q])).initialize(from: LoRAAdapter(path: path))) {
+            XCTAssertTrue("\($0)".contains("--lora-targets"), "\($0)")
+        }
+    }
+
+    /// QLoRA's forward on a quantized base (`integerForward`): the inference engine's integer
+    /// kernels, so the loss is the engine's own; its straight-through gradients stay close to the
+    /// exact float forward's.
+    func testIntegerForwardIsTheEnginesForward() throws {
+        let tensors = Self.tinyTensors(seed: 40)
+        let f32 = try Self.writeModel(tensors), q8 = f32 + ".q8_0.gguf"
+        defer { try? FileManager.default.removeItem(atPath: f32); try? FileManager.default.removeItem(atPath: q8) }
+        let dense = Gemma3Training(model: try Self.model(tensors), mode: .full)
+        try AdapterMerge.write(base: GGUFFile(path: f32), parameters: dense.parameters, type: .q8_0, to: q8)
+        let model = try XCTUnwrap(ModelRegistry.load(GGUFFile(path: q8), threads: 2) as? Gemma3)
+        XCTAssertEqual(model.layers[0].wq.type, .q8_0)
+        let integer = Gemma3Training(model: model, mode: .lora(rank: 2, alpha: 4, seed: 3), integerForward: true)
+        let float = Gemma3Training(model: model, mode: .lora(rank: 2, alpha: 4, seed: 3))
+        let one = pack([a])
+        let nll = integer.run(tokens: one.tokens, starts: one.starts, targets: one.targets, backward: false)
+        XCTAssertEqual(nll, inferenceNLL(model, a), accuracy: 1e-5 * nll, "the engine's forward")
+        let exact = float.run(tokens: one.tokens, starts: one.starts, targets: one.targets, backward: false)
+        XCTAssertNotEqual(nll, exact, accuracy: 1e-7 * nll, "activations were quantized")
+        XCTAssertEqual(nll, exact, accuracy: 2e-2 * nll)
+
+        var rng = TestRandom(41)
+        for (p, q) in zip(integer.parameters, float.parameters) where p.name.hasSuffix("lora_b") {
+            let b = rng.floats(p.count, 0.2)
+            p.set(b)
+            q.set(b)
+        }
+        let batch = pack([a, b])
+        _ = integer.run(tokens: batch.tokens, starts: batch.starts, targets: batch.targets, backward: true)
+        _ = float.run(tokens: batch.tokens, starts: batch.starts, targets: batch.targets, backward: true)
+        for (p, q) in zip(integer.parameters, float.parameters) {
+            let x = p.grads, y = q.grads
+            let dot = zip(x, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let norms = (x.reduce(0.0) { $0 + Double($1 * $1) } * y.reduce(0.0) { $0 + Double($1 * $1) }).squareRoot()
+            XCTAssertGreaterThan(dot / norms, 0.99, p.name)
+        }
+    }
+
     func testLoRAGradients() throws {
         let model = try Self.tinyModel(seed: 31)
         let trainer = Gemma3Training(model: model, mode: .lora(rank: 2, alpha: 4, seed: 3))

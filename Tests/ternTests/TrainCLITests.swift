@@ -41,6 +41,17 @@ final class TrainCLITests: XCTestCase {
         XCTAssertNotEqual(try topLogprob(["--lora", out + "/adapter.gguf"]), base, accuracy: 1e-4)
         assertOneLineError(try TernProcess.run(["generate", "--lora", out + "/missing.gguf", "x"]), "--lora")
 
+        // Started from the adapter (--lora), a run begins where the first one ended, not from B = 0.
+        let cont = temporaryPath("run2")
+        let c = try TernProcess.run(args.map { $0 == out ? cont : $0 } + ["--lora", out + "/adapter.gguf"])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        func firstLoss(_ dir: String) throws -> Double {
+            let line = try String(contentsOfFile: dir + "/log.jsonl", encoding: .utf8).split(separator: "\n")[0]
+            return try XCTUnwrap((JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["loss"] as? Double)
+        }
+        XCTAssertNotEqual(try firstLoss(cont), try firstLoss(out), accuracy: 1e-6)
+        assertOneLineError(try TernProcess.run(args.map { $0 == out ? cont : $0 } + ["--lora", out + "/adapter.gguf", "--full"]), "--full")
+
         let again = try TernProcess.run(args)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(try String(contentsOfFile: out + "/log.jsonl", encoding: .utf8).split(separator: "\n").count, 2, "nothing retrained")
