@@ -2,7 +2,7 @@
 // a seeded dataset of 160 sentences in four topics, split 40 train / 120 held out; the program is
 // evaluated zero-shot, compiled with BootstrapFewShot on the training split, and evaluated again.
 //
-//     swift run -c release topic-classification [--model gemma3-270m-it] [--save program.json]
+//     swift run -c release topic-classification [--model gemma3-270m-it] [--zero-shot] [--save program.json]
 //
 // The 270M base model zero-shot rarely writes the `[[ ## topic ## ]]` layout it is asked for
 // (those replies score 0 after a re-ask); demos show it the layout and the labels. Tern's
@@ -72,6 +72,8 @@ let evaluate = Evaluate(devset: heldOut, metric: metric, concurrency: 1, name: "
 print("dataset: \(data.count) examples, \(train.count) train, \(heldOut.count) held out")
 let zeroShot = try await evaluate.run(classify, context: context)
 print(String(format: "zero-shot: %.1f%% held-out accuracy, %d calls, %d tokens", zeroShot.score, zeroShot.calls, zeroShot.tokens))
+
+if arguments.contains("--zero-shot") { exit(0) }  // the zero-shot number alone
 
 let report = try await BootstrapFewShot(metric: metric, maxBootstrappedDemos: 4, maxLabeledDemos: 8,
                                         budget: Budget(maxCalls: 200)).compile(classify, trainset: train, context: context)

@@ -15,7 +15,8 @@ public protocol Linear: AnyObject {
     var parameters: [Parameter] { get }
 }
 
-/// A float weight that is trained (full fine-tuning). weight: (rows, cols)
+/// A float weight that is trained (full fine-tuning): its products run through `PanelGemm`, the
+/// plain `Gemm` is their reference. weight: (rows, cols)
 public final class DenseLinear: Linear {
     public let rows: Int, cols: Int
     public let weight: Parameter
@@ -31,14 +32,20 @@ public final class DenseLinear: Linear {
 
     public var parameters: [Parameter] { trainable ? [weight] : [] }
 
+    /// The weight's rows in place: nothing to copy.
+    private var rowsOfW: PanelGemm.Rows {
+        let w = UnsafePointer(weight.value), cols = cols
+        return { first, _, _ in w + first * cols }
+    }
+
     public func forward(_ x: UnsafePointer<Float>, tokens: Int, out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
-        Gemm.abt(x, weight.value, out, m: tokens, n: rows, k: cols, pool: pool)
+        PanelGemm.forward(rows: rows, cols: cols, rowsOfW, x: x, tokens: tokens, out: out, pool: pool)
     }
 
     public func backward(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, tokens: Int,
                          dx: UnsafeMutablePointer<Float>?, pool: ThreadPool) {
-        if let dx { Gemm.ab(dy, weight.value, dx, m: tokens, n: cols, k: rows, accumulate: true, pool: pool) }
-        if trainable { Gemm.atb(dy, x, weight.grad, m: rows, n: cols, k: tokens, accumulate: true, pool: pool) }
+        if let dx { PanelGemm.backwardInput(rows: rows, cols: cols, rowsOfW, dy: dy, tokens: tokens, dx: dx, pool: pool) }
+        if trainable { PanelGemm.weightGradient(rows: rows, cols: cols, dy: dy, x: x, tokens: tokens, dW: weight.grad, pool: pool) }
     }
 }
 
@@ -57,8 +64,6 @@ public final class FrozenLinear: Linear {
     public var rows: Int { matrix.rows }
     public var cols: Int { matrix.cols }
     public var parameters: [Parameter] { [] }
-    /// Rows dequantized together (a multiple of 16, the panel height).
-    static let block = 64
 
     public init(_ matrix: QuantMatrix, integerForward: Bool = false) {
         self.matrix = matrix
@@ -70,53 +75,22 @@ public final class FrozenLinear: Linear {
         if integerForward {
             return matmul(matrix, x, out, tokens: tokens, pool: pool, scratch: ActivationBuffer(tokens: tokens, cols: cols))
         }
-        let cols = self.cols, rows = self.rows, block = Self.block
-        pool.parallelFor((rows + block - 1) / block) { range in
-            let w = UnsafeMutablePointer<Float>.allocate(capacity: block * cols)
-            let panels = UnsafeMutablePointer<Float>.allocate(capacity: block * cols)
-            defer { w.deallocate(); panels.deallocate() }
-            for b in range {
-                let r0 = b * block, n = min(block, rows - r0)
-                for r in 0..<n { matrix.dequantize(row: r0 + r, into: w + r * cols) }
-                tern_pack_f32(w, Int64(n), Int64(cols), panels)
-                tern_matmul_f32(panels, Int64(n), 0, Int64((n + 15) / 16), Int64(cols), x, Int64(tokens), out + r0, Int64(rows))
-            }
-        }
+        PanelGemm.forward(rows: rows, cols: cols, dequantized, x: x, tokens: tokens, out: out, pool: pool)
     }
 
-    /// dx (T, cols) += dy · W. Each thread owns a range of tokens and reads every block of rows, so
-    /// no two threads write one row of dx; a block's transpose is packed straight from its rows.
+    /// dx (T, cols) += dy · W, on the dequantized rows.
     public func backward(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, tokens: Int,
                          dx: UnsafeMutablePointer<Float>?, pool: ThreadPool) {
         guard let dx else { return }
-        let cols = self.cols, rows = self.rows, block = Self.block, colPanels = (cols + 15) / 16
-        let parts = max(1, min(tokens, pool.threads))
-        pool.parallelFor(parts) { range in
-            let w = UnsafeMutablePointer<Float>.allocate(capacity: block * cols)
-            let panels = UnsafeMutablePointer<Float>.allocate(capacity: colPanels * 16 * block)
-            let part = tokens / parts + 1
-            let dyBlock = UnsafeMutablePointer<Float>.allocate(capacity: part * block)
-            let sum = UnsafeMutablePointer<Float>.allocate(capacity: part * cols)
-            defer { w.deallocate(); panels.deallocate(); dyBlock.deallocate(); sum.deallocate() }
-            for p in range {
-                let t0 = tokens * p / parts, t1 = tokens * (p + 1) / parts, T = t1 - t0
-                for r0 in stride(from: 0, to: rows, by: block) {
-                    let n = min(block, rows - r0)
-                    for r in 0..<n { matrix.dequantize(row: r0 + r, into: w + r * cols) }
-                    // Panels of Wᵀ (cols × n): panel q holds columns 16q..<16q+16 of each row, contiguous.
-                    for q in 0..<colPanels {
-                        let c0 = 16 * q, width = min(16, cols - c0)
-                        for j in 0..<n {
-                            let dst = panels + (q * n + j) * 16
-                            dst.update(from: w + j * cols + c0, count: width)
-                            if width < 16 { (dst + width).update(repeating: 0, count: 16 - width) }
-                        }
-                    }
-                    for t in 0..<T { (dyBlock + t * n).update(from: dy + (t0 + t) * rows + r0, count: n) }
-                    tern_matmul_f32(panels, Int64(cols), 0, Int64(colPanels), Int64(n), dyBlock, Int64(T), sum, Int64(cols))
-                    add(sum, into: dx + t0 * cols, T * cols)
-                }
-            }
+        PanelGemm.backwardInput(rows: rows, cols: cols, dequantized, dy: dy, tokens: tokens, dx: dx, pool: pool)
+    }
+
+    /// A block of rows dequantized into the scratch.
+    private var dequantized: PanelGemm.Rows {
+        let matrix = matrix, cols = cols
+        return { first, count, scratch in
+            for r in 0..<count { matrix.dequantize(row: first + r, into: scratch + r * cols) }
+            return UnsafePointer(scratch)
         }
     }
 }

@@ -36,6 +36,27 @@ final class TrainingOpsTests: XCTestCase {
         }
     }
 
+    /// DenseLinear's panel products against the plain `Gemm` loops: more rows than one block of 64,
+    /// columns that fill no panel, gradients added to what is there.
+    func testDenseLinearPanelsMatchThePlainProducts() {
+        var rng = TestRandom(14)
+        let rows = 70, cols = 37, T = 13
+        let w = rng.floats(rows * cols), x = rng.floats(T * cols), dy = rng.floats(T * rows)
+        let layer = dense(w, rows: rows, cols: cols)
+        var y = [Float](repeating: 0, count: T * rows), y0 = y
+        layer.forward(x, tokens: T, out: &y, pool: pool)
+        Gemm.abt(x, w, &y0, m: T, n: rows, k: cols, pool: pool)
+        for (a, b) in zip(y, y0) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
+        let start = rng.floats(T * cols), gradStart = rng.floats(rows * cols)
+        var dx = start, dx0 = start, dW0 = gradStart
+        layer.weight.grad.update(from: gradStart, count: rows * cols)
+        layer.backward(dy, input: x, tokens: T, dx: &dx, pool: pool)
+        Gemm.ab(dy, w, &dx0, m: T, n: cols, k: rows, accumulate: true, pool: pool)
+        Gemm.atb(dy, x, &dW0, m: rows, n: cols, k: T, accumulate: true, pool: pool)
+        for (a, b) in zip(dx, dx0) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
+        for (a, b) in zip(layer.weight.grads, dW0) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
+    }
+
     func testFrozenQuantizedLinearMatchesItsDequantizedFloatWeights() {
         // A Q8_0 matrix: each block of 32 weights is an fp16 scale and 32 signed bytes.
         var rng = TestRandom(11)
@@ -51,7 +72,7 @@ final class TrainingOpsTests: XCTestCase {
             let matrix = QuantMatrix(type: .q8_0, rows: rows, cols: cols, data: raw.baseAddress!)
             var w = [Float](repeating: 0, count: rows * cols)
             for o in 0..<rows { w.withUnsafeMutableBufferPointer { matrix.dequantize(row: o, into: $0.baseAddress! + o * cols) } }
-            let frozen = FrozenLinear(matrix), reference = dense(w, rows: rows, cols: cols, trainable: false)
+            let frozen = FrozenLinear(matrix), reference = dense(w, rows: rows, cols: cols, trainable: false)  // itself checked against Gemm above
             for (a, b) in zip(forward(frozen, x, tokens: T), forward(reference, x, tokens: T)) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
             var dx1 = [Float](repeating: 0.5, count: T * cols), dx2 = dx1
             frozen.backward(r, input: x, tokens: T, dx: &dx1, pool: pool)
