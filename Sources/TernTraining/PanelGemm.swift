@@ -11,11 +11,15 @@ import TernKernels
 ///     weight grad  dW += dyᵀ · x    (rows, cols)
 enum PanelGemm {
     /// Rows first..<first+count of W (count × cols, row-major): written into `scratch` (room for
-    /// `block` rows), or a pointer straight into W.
+    /// the block's rows), or a pointer straight into W.
     typealias Rows = (_ first: Int, _ count: Int, _ scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>
 
     /// Rows handled together (a multiple of 16, the panel height).
     static let block = 64
+    /// In the input gradient a block is the inner dimension of one kernel call, whose whole
+    /// (T, cols) product is then added up: 256 rows keep that traffic small next to the arithmetic
+    /// (when the matrix has enough rows to give every thread a block).
+    static let backwardBlock = 256
 
     /// out (T, rows) = x · Wᵀ, a block of rows per job.
     static func forward(rows: Int, cols: Int, _ read: Rows, x: UnsafePointer<Float>, tokens: Int,
@@ -32,23 +36,26 @@ enum PanelGemm {
         }
     }
 
-    /// dx (T, cols) += dy · W. Each thread owns a range of tokens and reads every block of rows, so
-    /// no two threads write one row of dx; a block's transpose is packed straight from its rows.
-    static func backwardInput(rows: Int, cols: Int, _ read: Rows, dy: UnsafePointer<Float>, tokens: Int,
+    /// dx (T, cols) += dy · W. Each part takes its own blocks of rows (so W is read, or dequantized,
+    /// once in all) and sums their products in an accumulator of its own; the parts' sums are added
+    /// to dx at the end. A block's transpose is packed straight from its rows.
+    static func backwardInput(rows: Int, cols: Int, _ read: Rows, dy: UnsafePointer<Float>, tokens T: Int,
                               dx: UnsafeMutablePointer<Float>, pool: ThreadPool) {
-        let colPanels = (cols + 15) / 16
-        let parts = max(1, min(tokens, pool.threads))
+        let block = rows >= backwardBlock * pool.threads ? backwardBlock : Self.block
+        let colPanels = (cols + 15) / 16, blocks = (rows + block - 1) / block
+        let parts = max(1, min(blocks, pool.threads))
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: parts * T * cols)
+        sums.initialize(repeating: 0, count: parts * T * cols)
+        defer { sums.deallocate() }
         pool.parallelFor(parts) { range in
             let w = UnsafeMutablePointer<Float>.allocate(capacity: block * cols)
             let panels = UnsafeMutablePointer<Float>.allocate(capacity: colPanels * 16 * block)
-            let part = tokens / parts + 1
-            let dyBlock = UnsafeMutablePointer<Float>.allocate(capacity: part * block)
-            let sum = UnsafeMutablePointer<Float>.allocate(capacity: part * cols)
-            defer { w.deallocate(); panels.deallocate(); dyBlock.deallocate(); sum.deallocate() }
+            let dyBlock = UnsafeMutablePointer<Float>.allocate(capacity: T * block)
+            let product = UnsafeMutablePointer<Float>.allocate(capacity: T * cols)
+            defer { w.deallocate(); panels.deallocate(); dyBlock.deallocate(); product.deallocate() }
             for p in range {
-                let t0 = tokens * p / parts, t1 = tokens * (p + 1) / parts, T = t1 - t0
-                for r0 in stride(from: 0, to: rows, by: block) {
-                    let n = min(block, rows - r0), rowsOfW = read(r0, n, w)
+                for b in stride(from: p, to: blocks, by: parts) {
+                    let r0 = b * block, n = min(block, rows - r0), rowsOfW = read(r0, n, w)
                     // Panels of Wᵀ (cols × n): panel q holds columns 16q..<16q+16 of each row, contiguous.
                     for q in 0..<colPanels {
                         let c0 = 16 * q, width = min(16, cols - c0)
@@ -58,12 +65,13 @@ enum PanelGemm {
                             if width < 16 { (dst + width).update(repeating: 0, count: 16 - width) }
                         }
                     }
-                    for t in 0..<T { (dyBlock + t * n).update(from: dy + (t0 + t) * rows + r0, count: n) }
-                    tern_matmul_f32(panels, Int64(cols), 0, Int64(colPanels), Int64(n), dyBlock, Int64(T), sum, Int64(cols))
-                    add(sum, into: dx + t0 * cols, T * cols)
+                    for t in 0..<T { (dyBlock + t * n).update(from: dy + t * rows + r0, count: n) }
+                    tern_matmul_f32(panels, Int64(cols), 0, Int64(colPanels), Int64(n), dyBlock, Int64(T), product, Int64(cols))
+                    add(product, into: sums + p * T * cols, T * cols)
                 }
             }
         }
+        for p in 0..<parts { add(sums + p * T * cols, into: dx, T * cols) }
     }
 
     /// dW (rows, cols) += dyᵀ · x: the kernel's out = X · Pᵀ with P = xᵀ (cols × T, packed once)

@@ -16,9 +16,17 @@ struct Models: ParsableCommand {
             FileHandle.standardError.write(Data("no models in \(store.modelsDirectory): run `tern pull \(ModelStore.defaultModelName)`\n".utf8))
             return
         }
-        let rows = models.map { model in
+        var rows = models.map { model in
             [model.name, (model.path as NSString).lastPathComponent,
              String(format: "%.1f MB", Double(model.size) / 1e6), quantization(of: model.path)]
+        }
+        // Tuned models run wherever their base is installed: the base's file plus the shipped adapter.
+        for tuned in store.tuned {
+            guard let base = models.first(where: { $0.name == tuned.base }), let adapter = tuned.adapterPath() else { continue }
+            let size = ((try? FileManager.default.attributesOfItem(atPath: adapter))?[.size] as? NSNumber)?.doubleValue ?? 0
+            rows.append([tuned.name, (base.path as NSString).lastPathComponent + " + " + tuned.adapter,
+                         String(format: "%.1f MB", Double(base.size) / 1e6) + String(format: " + %.1f MB", size / 1e6),
+                         "LoRA adapter on \(tuned.base)"])
         }
         let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {

@@ -2,29 +2,41 @@ import Foundation
 import XCTest
 
 /// `--model gemma3-270m-it` on a fresh clone: the base model plus the adapter shipped in the
-/// package, with no training step; it answers a chat turn where the base model rambles.
+/// package, with no training step; as a chat it follows an instruction and stops.
 final class TunedModelCLITests: XCTestCase {
     let adapter = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Sources/TernStore/Adapters/gemma3-270m-it.gguf").path
 
-    func greedy(_ arguments: [String], _ prompt: String) throws -> [Int] {
-        let o = try TernProcess.run(["generate", "--temperature", "0", "-n", "24", "--json", "-t", "2"] + arguments + [prompt],
+    /// Greedy ids and every step's top logprobs.
+    func greedy(_ arguments: [String], _ prompt: String) throws -> (ids: [Int], top: [[[Double]]]) {
+        let o = try TernProcess.run(["generate", "--temperature", "0", "-n", "8", "--json", "--logprobs", "2", "-t", "2"] + arguments + [prompt],
                                     environment: ["TERN_NO_TRACE": "1"])
         XCTAssertEqual(o.status, 0, o.stderr)
         let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any])
-        return try XCTUnwrap(obj["ids"] as? [Int])
+        return (try XCTUnwrap(obj["ids"] as? [Int]), try XCTUnwrap(obj["top_logprobs"] as? [[[Double]]]))
     }
 
     func testTheTunedNameIsTheBasePlusItsShippedAdapter() throws {
         let prompt = "The best way to learn a language is"
-        let tuned = try greedy(["--model", "gemma3-270m-it"], prompt)
-        XCTAssertEqual(tuned, try greedy(["--lora", adapter], prompt), "the name means base + the shipped adapter")
-        XCTAssertNotEqual(tuned, try greedy([], prompt), "the adapter changes the model")
+        let tuned = try greedy(["--model", "gemma3-270m-it"], prompt), explicit = try greedy(["--lora", adapter], prompt)
+        XCTAssertEqual(tuned.ids, explicit.ids, "the name means base + the shipped adapter")
+        XCTAssertEqual(tuned.top, explicit.top)
+        XCTAssertNotEqual(tuned.top[0][0][1], try greedy([], prompt).top[0][0][1], accuracy: 1e-3, "the adapter changes the model")
 
-        let chat = try TernProcess.run(["chat", "--model", "gemma3-270m-it", "-t", "2", "What is the capital of France?"],
-                                       environment: ["TERN_NO_TRACE": "1"])
-        XCTAssertEqual(chat.status, 0, chat.stderr)
-        XCTAssertTrue(chat.stdout.contains("Paris"), chat.stdout)
-        XCTAssertLessThan(chat.stdout.count, 400, "an answer that ends: \(chat.stdout)")
+        // As a chat turn (sampled, seeded) it answers and stops, and mostly keeps to the instruction;
+        // the base model through the chat template writes on to the token limit.
+        let ask = "Write a short note about kites. Write everything in lowercase letters."
+        func answers(_ model: [String]) throws -> [String] {
+            try (1...5).map { seed in
+                let o = try TernProcess.run(["chat", "-t", "2", "--seed", "\(seed)", "-n", "200"] + model + [ask], environment: ["TERN_NO_TRACE": "1"])
+                XCTAssertEqual(o.status, 0, o.stderr)
+                return o.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+        let it = try answers(["--model", "gemma3-270m-it"])
+        XCTAssertTrue(it.allSatisfy { $0.lowercased().contains("kite") && $0.count < 400 }, "\(it)")
+        XCTAssertGreaterThanOrEqual(it.filter { $0 == $0.lowercased() }.count, 2, "lowercase, as asked: \(it)")
+        let base = try answers([])
+        XCTAssertEqual(base.filter { $0.count < 400 }.count, 0, "the base model does not stop: \(base.map { $0.prefix(80) })")
     }
 }
