@@ -40,12 +40,20 @@ public struct FusedCrossEntropy: Sendable {
             losses.withUnsafeMutableBufferPointer { losses in
                 pool.parallelFor(rows.count) { range in
                     for i in range {
-                        let zi = z + i * V, target = targets[rows[i]]
-                        let lse = logSumExp(zi, V)
-                        losses[i] = lse - Double(zi[target])
+                        // One pass of exp: e = exp(z − max) in place, summed in Double; then
+                        // softmax = e / Σe, the gradient's first term.
+                        let zi = z + i * V, target = targets[rows[i]], zTarget = zi[target]
+                        var m = -Float.infinity
+                        for j in 0..<V { m = max(m, zi[j]) }
+                        var sum = 0.0
+                        for j in 0..<V {
+                            let e = expf(zi[j] - m)
+                            zi[j] = e
+                            sum += Double(e)
+                        }
+                        losses[i] = Double(m) + log(sum) - Double(zTarget)
                         guard dHidden != nil else { continue }
-                        let m = Float(lse)
-                        for j in 0..<V { zi[j] = expf(zi[j] - m) * gradScale }
+                        scale(zi, Float(Double(gradScale) / sum), V)
                         zi[target] -= gradScale
                     }
                 }

@@ -32,11 +32,7 @@ public final class DenseLinear: Linear {
 
     public var parameters: [Parameter] { trainable ? [weight] : [] }
 
-    /// The weight's rows in place: nothing to copy.
-    private var rowsOfW: PanelGemm.Rows {
-        let w = UnsafePointer(weight.value), cols = cols
-        return { first, _, _ in w + first * cols }
-    }
+    private var rowsOfW: PanelGemm.Rows { PanelGemm.inPlace(weight.value, cols: cols) }
 
     public func forward(_ x: UnsafePointer<Float>, tokens: Int, out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         PanelGemm.forward(rows: rows, cols: cols, rowsOfW, x: x, tokens: tokens, out: out, pool: pool)

@@ -53,11 +53,11 @@ public final class LoRALinear: Linear {
             mask = m
         }
         var ax = [Float](repeating: 0, count: tokens * rank)
-        Gemm.abt(xd, a.value, &ax, m: tokens, n: rank, k: cols, pool: pool)  // (T, r)
+        PanelGemm.forward(rows: rank, cols: cols, PanelGemm.inPlace(a.value, cols: cols), x: xd, tokens: tokens, out: &ax, pool: pool)  // (T, r)
         // out += scale · (A x)·Bᵀ
         let s = scale
         var bax = [Float](repeating: 0, count: tokens * rows)
-        Gemm.abt(ax, b.value, &bax, m: tokens, n: rows, k: rank, pool: pool)  // (T, rows)
+        PanelGemm.forward(rows: rows, cols: rank, PanelGemm.inPlace(b.value, cols: rank), x: ax, tokens: tokens, out: &bax, pool: pool)  // (T, rows)
         for i in 0..<tokens * rows { out[i] += s * bax[i] }
         saved = (xd, ax, mask, tokens)
     }
@@ -68,13 +68,13 @@ public final class LoRALinear: Linear {
         base.backward(dy, input: x, tokens: tokens, dx: dx, pool: pool)
         let s = scale
         let sdy = (0..<tokens * rows).map { s * dy[$0] }  // (T, rows)
-        Gemm.atb(sdy, saved.ax, b.grad, m: rows, n: rank, k: tokens, accumulate: true, pool: pool)  // dB += s·dyᵀ·(Ax)
+        PanelGemm.weightGradient(rows: rows, cols: rank, dy: sdy, x: saved.ax, tokens: tokens, dW: b.grad, pool: pool)  // dB += s·dyᵀ·(Ax)
         var dax = [Float](repeating: 0, count: tokens * rank)
-        Gemm.ab(sdy, b.value, &dax, m: tokens, n: rank, k: rows, pool: pool)  // (T, r)
-        Gemm.atb(dax, saved.xd, a.grad, m: rank, n: cols, k: tokens, accumulate: true, pool: pool)  // dA += daxᵀ·xd
+        PanelGemm.backwardInput(rows: rows, cols: rank, PanelGemm.inPlace(b.value, cols: rank), dy: sdy, tokens: tokens, dx: &dax, pool: pool)  // (T, r)
+        PanelGemm.weightGradient(rows: rank, cols: cols, dy: dax, x: saved.xd, tokens: tokens, dW: a.grad, pool: pool)  // dA += daxᵀ·xd
         guard let dx else { return }
         var dxd = [Float](repeating: 0, count: tokens * cols)
-        Gemm.ab(dax, a.value, &dxd, m: tokens, n: cols, k: rank, pool: pool)
+        PanelGemm.backwardInput(rows: rank, cols: cols, PanelGemm.inPlace(a.value, cols: cols), dy: dax, tokens: tokens, dx: &dxd, pool: pool)
         // Through dropout: a dropped input has no gradient; a kept one was scaled by 1/(1 − p).
         if let mask = saved.mask {
             for i in 0..<tokens * cols { dx[i] += dxd[i] * mask[i] }

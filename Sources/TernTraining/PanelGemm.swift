@@ -14,6 +14,11 @@ enum PanelGemm {
     /// the block's rows), or a pointer straight into W.
     typealias Rows = (_ first: Int, _ count: Int, _ scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>
 
+    /// The rows of a float matrix (rows, cols) where they are: nothing to copy.
+    static func inPlace(_ w: UnsafePointer<Float>, cols: Int) -> Rows {
+        { first, _, _ in w + first * cols }
+    }
+
     /// Rows handled together (a multiple of 16, the panel height).
     static let block = 64
     /// In the input gradient a block is the inner dimension of one kernel call, whose whole
