@@ -5,7 +5,7 @@
 # and LoRA configuration, the same thread count; runs alternate (tern, torch, tern, torch, …).
 # Prints a table with tokens/s and peak RSS (from /usr/bin/time -v) and the ratios.
 #
-#   scripts/train-vs-pytorch.sh [-t THREADS] [-r REPS] [-c CTX] [-b BATCH_TOKENS] [-s STEPS] [-f] [-p PYTHON]
+#   scripts/train-vs-pytorch.sh [-t THREADS] [-r REPS] [-c CTX] [-b BATCH_TOKENS] [-s STEPS] [-l LR] [-f] [-p PYTHON]
 #
 # -f: full fine-tuning instead of LoRA (rank 16, alpha 32, q,k,v,o,gate,up,down).
 # -p: a python with torch, transformers, peft and gguf (default: $TORCH_PYTHON, else
@@ -13,10 +13,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-THREADS=2; REPS=2; CTX=256; BATCH=1024; STEPS=4; FULL=""
+THREADS=2; REPS=2; CTX=256; BATCH=1024; STEPS=4; LR=2e-4; FULL=""
 PY="${TORCH_PYTHON:-$HOME/.cache/tern/torch/bin/python}"
-while getopts "t:r:c:b:s:fp:" opt; do
-  case $opt in t) THREADS=$OPTARG ;; r) REPS=$OPTARG ;; c) CTX=$OPTARG ;; b) BATCH=$OPTARG ;; s) STEPS=$OPTARG ;;
+while getopts "t:r:c:b:s:l:fp:" opt; do
+  case $opt in t) THREADS=$OPTARG ;; r) REPS=$OPTARG ;; c) CTX=$OPTARG ;; b) BATCH=$OPTARG ;; s) STEPS=$OPTARG ;; l) LR=$OPTARG ;;
     f) FULL=1 ;; p) PY=$OPTARG ;; *) exit 2 ;; esac
 done
 MODEL="${TERN_HOME:-$HOME/.cache/tern}/models/gemma-3-270m-q4_k_m.gguf"
@@ -49,7 +49,7 @@ RESULTS="$WORK/results.txt"
 for r in $(seq 1 "$REPS"); do
   rm -rf "$WORK/run"
   /usr/bin/time -v "$TERN" train sft --model "$MODEL" --data "$WORK/bench.jsonl" --out "$WORK/run" --ctx "$CTX" \
-    --batch-tokens "$BATCH" --max-steps "$STEPS" --checkpoint-every 1000 --epochs 1 -t "$THREADS" "${MODE_TERN[@]}" \
+    --batch-tokens "$BATCH" --max-steps "$STEPS" --checkpoint-every 1000 --epochs 1 --lr "$LR" -t "$THREADS" "${MODE_TERN[@]}" \
     >/dev/null 2>"$WORK/tern.time"
   # tokens/s over the steps after the first, from the run's own log.
   python3 - "$WORK/run/log.jsonl" "$(peak_kb "$WORK/tern.time")" >>"$RESULTS" <<'EOF'
@@ -60,7 +60,7 @@ tok = sum(r["tokens"] for r in later); sec = sum(r["tokens"] / r["tokens_per_s"]
 print("tern", tok / sec, int(sys.argv[2]) * 1024, " ".join("%.4f" % r["loss"] for r in rows))
 EOF
   /usr/bin/time -v "$PY" scripts/train_pytorch.py --gguf "$MODEL" --data "$WORK/bench.jsonl" --ctx "$CTX" \
-    --batch-tokens "$BATCH" --steps "$STEPS" --threads "$THREADS" "${MODE_TORCH[@]}" >"$WORK/torch.json" 2>"$WORK/torch.time"
+    --batch-tokens "$BATCH" --steps "$STEPS" --threads "$THREADS" --lr "$LR" "${MODE_TORCH[@]}" >"$WORK/torch.json" 2>"$WORK/torch.time"
   python3 - "$WORK/torch.json" "$(peak_kb "$WORK/torch.time")" >>"$RESULTS" <<'EOF'
 import json, sys
 r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
