@@ -89,7 +89,7 @@ struct Train: ParsableCommand {
             settings.evalEvery = evalEvery
             settings.checkpointEvery = checkpointEvery
             let run = SFTTrainer(model: trainer, plan: plan, eval: heldBatches, settings: settings, out: out,
-                                 fingerprint: fingerprint(settings: settings))
+                                 fingerprint: fingerprint(settings: settings, starts: starts))
             let counts = [plan.truncated > 0 ? "\(plan.truncated) cut to \(ctx) tokens" : nil,
                           plan.skipped > 0 ? "\(plan.skipped) skipped (nothing to learn within \(ctx) tokens)" : nil].compactMap { $0 }
             note("tern train sft: \(examples.count) examples\(counts.isEmpty ? "" : " (" + counts.joined(separator: ", ") + ")"), "
@@ -115,10 +115,9 @@ struct Train: ParsableCommand {
         }
 
         /// Identifies the run, so that a checkpoint is only resumed by the command that wrote it.
-        private func fingerprint(settings: SFTSettings) -> String {
+        private func fingerprint(settings: SFTSettings, starts: [String]) -> String {
             var sha = SHA256()
-            let starts = (try? ModelStore().resolveModel(modelOptions.model).adapters) ?? []
-            for path in [data] + (eval.map { [$0] } ?? []) + starts + modelOptions.lora { sha.update(Array(FileManager.default.contents(atPath: path) ?? Data())) }
+            for path in [data] + (eval.map { [$0] } ?? []) + starts { sha.update(Array(FileManager.default.contents(atPath: path) ?? Data())) }
             // Spelled out: a Set's order (LoRA targets) differs from process to process.
             let how = full ? "full" : "lora \(loraRank) \(loraAlpha) \(loraDropout) \(Set(loraTargets.split(separator: ",")).sorted())"
                 + (floatForward ? " float" : "")

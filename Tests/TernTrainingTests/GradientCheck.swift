@@ -54,3 +54,13 @@ func forwardLayer(_ layer: Linear, _ x: [Float], tokens: Int, pool: ThreadPool) 
     layer.forward(x, tokens: tokens, out: &y, pool: pool)
     return y
 }
+
+/// Asserts that `got` points the way `reference` does (cosine ≥ 0.9999) with a norm within 0.1%:
+/// the bar for gradients against PyTorch.
+func assertMatchesReference(_ got: [Float], _ reference: [Float], _ name: String, file: StaticString = #filePath, line: UInt = #line) {
+    let dot = zip(got, reference).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+    let n1 = got.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+    let n2 = reference.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+    XCTAssertGreaterThan(dot / (n1 * n2), 0.9999, name, file: file, line: line)
+    XCTAssertEqual(n1, n2, accuracy: 1e-3 * n2, "\(name) gradient norm", file: file, line: line)
+}
