@@ -5,19 +5,20 @@
 # and LoRA configuration, the same thread count; runs alternate (tern, torch, tern, torch, …).
 # Prints a table with tokens/s and peak RSS (from /usr/bin/time -v) and the ratios.
 #
-#   scripts/train-vs-pytorch.sh [-t THREADS] [-r REPS] [-c CTX] [-b BATCH_TOKENS] [-s STEPS] [-l LR] [-f] [-p PYTHON]
+#   scripts/train-vs-pytorch.sh [-t THREADS] [-r REPS] [-c CTX] [-b BATCH_TOKENS] [-s STEPS] [-l LR] [-f] [-p PYTHON] [-e "TERN ARGS"]
 #
 # -f: full fine-tuning instead of LoRA (rank 16, alpha 32, q,k,v,o,gate,up,down).
+# -e: more arguments for `tern train sft` (say --float-backward, to measure that path).
 # -p: a python with torch, transformers, peft and gguf (default: $TORCH_PYTHON, else
 #     ~/.cache/tern/torch/bin/python, created on first use; torch is a large download). Not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-THREADS=2; REPS=2; CTX=256; BATCH=1024; STEPS=4; LR=2e-4; FULL=""
+THREADS=2; REPS=2; CTX=256; BATCH=1024; STEPS=4; LR=2e-4; FULL=""; EXTRA=""
 PY="${TORCH_PYTHON:-$HOME/.cache/tern/torch/bin/python}"
-while getopts "t:r:c:b:s:l:fp:" opt; do
+while getopts "t:r:c:b:s:l:fp:e:" opt; do
   case $opt in t) THREADS=$OPTARG ;; r) REPS=$OPTARG ;; c) CTX=$OPTARG ;; b) BATCH=$OPTARG ;; s) STEPS=$OPTARG ;; l) LR=$OPTARG ;;
-    f) FULL=1 ;; p) PY=$OPTARG ;; *) exit 2 ;; esac
+    f) FULL=1 ;; p) PY=$OPTARG ;; e) EXTRA=$OPTARG ;; *) exit 2 ;; esac
 done
 MODEL="${TERN_HOME:-$HOME/.cache/tern}/models/gemma-3-270m-q4_k_m.gguf"
 if [ ! -x "$PY" ]; then
@@ -49,7 +50,7 @@ RESULTS="$WORK/results.txt"
 for r in $(seq 1 "$REPS"); do
   rm -rf "$WORK/run"
   /usr/bin/time -v "$TERN" train sft --model "$MODEL" --data "$WORK/bench.jsonl" --out "$WORK/run" --ctx "$CTX" \
-    --batch-tokens "$BATCH" --max-steps "$STEPS" --checkpoint-every 1000 --epochs 1 --lr "$LR" -t "$THREADS" "${MODE_TERN[@]}" \
+    --batch-tokens "$BATCH" --max-steps "$STEPS" --checkpoint-every 1000 --epochs 1 --lr "$LR" -t "$THREADS" "${MODE_TERN[@]}" $EXTRA \
     >/dev/null 2>"$WORK/tern.time"
   # tokens/s over the steps after the first, from the run's own log.
   python3 - "$WORK/run/log.jsonl" "$(peak_kb "$WORK/tern.time")" >>"$RESULTS" <<'EOF'

@@ -5,6 +5,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define TERN_PAUSE() _mm_pause()
@@ -118,4 +121,11 @@ void tern_pool_run(tern_pool *pool, tern_pool_task task, void *context, int part
     run_chunks(pool);
     while (atomic_load_explicit(&pool->pending, memory_order_acquire) != 0) TERN_PAUSE();
     pthread_mutex_unlock(&pool->run_lock);
+}
+
+void tern_keep_freed_memory(void) {
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
 }

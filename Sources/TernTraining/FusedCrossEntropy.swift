@@ -43,10 +43,15 @@ public struct FusedCrossEntropy: Sendable {
                         // One pass of exp: e = exp(z − max) in place, summed in Double; then
                         // softmax = e / Σe, the gradient's first term.
                         let zi = z + i * V, target = targets[rows[i]], zTarget = zi[target]
-                        var m = -Float.infinity
-                        for j in 0..<V { m = max(m, zi[j]) }
-                        var sum = 0.0
-                        for j in 0..<V {
+                        let m = Self.maximum(zi, V)
+                        var sum = 0.0, j = 0
+                        while j + 16 <= V {  // 16 lanes at a time, each group's sum added in Double
+                            let e = exp16(load16(zi + j) - m)
+                            store16(e, zi + j)
+                            sum += Double(e.sum())
+                            j += 16
+                        }
+                        for j in j..<V {
                             let e = expf(zi[j] - m)
                             zi[j] = e
                             sum += Double(e)
@@ -65,5 +70,13 @@ public struct FusedCrossEntropy: Sendable {
             for (i, t) in rows.enumerated() { add(dh + i * C, into: dHidden + t * C, C) }
         }
         return nll
+    }
+
+    static func maximum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        var m16 = SIMD16<Float>(repeating: -.infinity), j = 0
+        while j + 16 <= n { m16 = pointwiseMax(m16, load16(x + j)); j += 16 }
+        var m = m16.max()
+        for j in j..<n { m = max(m, x[j]) }
+        return m
     }
 }

@@ -64,7 +64,8 @@ public final class Gemma3Training {
 
     /// `integerForward`: a frozen base runs its forward products through the inference integer
     /// kernels (`FrozenLinear`); off, in float on the dequantized weights (exact gradients).
-    public init(model: Gemma3, mode: TrainingMode, integerForward: Bool = false) {
+    /// `integerBackward`: its input gradients too, against a Q8_0 copy of each Wᵀ.
+    public init(model: Gemma3, mode: TrainingMode, integerForward: Bool = false, integerBackward: Bool = false) {
         let c = model.config
         config = c
         base = model
@@ -83,7 +84,7 @@ public final class Gemma3Training {
                 for r in 0..<m.rows { m.dequantize(row: r, into: p.value + r * m.cols) }
                 return DenseLinear(p, rows: m.rows, cols: m.cols)
             case let .lora(rank, alpha, dropout, targets, seed):
-                let base = FrozenLinear(m, integerForward: integerForward)
+                let base = FrozenLinear(m, integerForward: integerForward, integerBackward: integerBackward, pool: model.pool)
                 guard targets.contains(target) else { return base }
                 let index = UInt64(layer * LoRATarget.allCases.count + LoRATarget.allCases.firstIndex(of: target)!)
                 // Named as llama.cpp's adapters name them: "blk.0.attn_q.weight.lora_a".
@@ -115,7 +116,7 @@ public final class Gemma3Training {
         } else {
             embedding = nil
             frozenEmbedding = model.embedding
-            head = FrozenLinear(model.embedding, integerForward: integerForward)
+            head = FrozenLinear(model.embedding, integerForward: integerForward, integerBackward: integerBackward, pool: model.pool)
         }
         var all = [Parameter]()
         for l in layers {

@@ -48,11 +48,11 @@ struct SFTMix {
         }
     }
 
-    /// Each instruction once; a fifth with its constraints as a system turn; `twoTurn` pairs of them
-    /// as two-turn conversations.
-    mutating func addInstructions(_ items: [Instruction], twoTurn: Int) {
+    /// Each instruction once (or the first `limit` of them, shuffled); a fifth with its constraints as
+    /// a system turn; `twoTurn` pairs of them as two-turn conversations.
+    mutating func addInstructions(_ items: [Instruction], twoTurn: Int, limit: Int? = nil) {
         var rng = SeededGenerator(seed: seed &+ 1)
-        for item in items {
+        for item in limit.map({ Array(items.shuffled(using: &rng).prefix($0)) }) ?? items {
             var task = item.prompt
             for c in item.constraints { task = task.replacingOccurrences(of: c, with: "") }
             task = task.trimmingCharacters(in: .whitespaces)
@@ -106,6 +106,33 @@ struct SFTMix {
         }
     }
 
+    /// `count` ChatAdapter classification examples over short labelled sentences (the kept records
+    /// of `tern synth sentences`): each sentence's topic among three other topics of the file, the
+    /// topics drawn equally often.
+    mutating func addSentenceClassification(_ path: String, count: Int) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandError("cannot read \(path): check the path") }
+        let records: [(text: String, topic: String)] = try text.split(separator: "\n").enumerated().map { i, line in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let t = o["text"] as? String, let topic = o["topic"] as? String else {
+                throw CommandError("\(path):\(i + 1): not a kept record of `tern synth sentences` (needs \"text\" and \"topic\")")
+            }
+            return (t, topic)
+        }
+        let topics = Array(Set(records.map(\.topic))).sorted()
+        guard topics.count >= 4 else { throw CommandError("\(path): sentences of at least 4 topics are needed, found \(topics.count)") }
+        var rng = SeededGenerator(seed: seed &+ 5)
+        let byTopic = Dictionary(grouping: records, by: \.topic)
+        for _ in 0..<count {  // topics equally often, whatever their share of the file
+            let r = byTopic[topics.randomElement(using: &rng)!]!.randomElement(using: &rng)!
+            let labels = (Array(topics.filter { $0 != r.topic }.shuffled(using: &rng).prefix(3)) + [r.topic]).shuffled(using: &rng)
+            let c = Self.classifiers.randomElement(using: &rng)!
+            let signature = try Signature("\(c.input) -> \(c.output): Literal[\(labels.map { "'\($0)'" }.joined(separator: ", "))]",
+                                          instructions: c.instructions)
+            add("sentence-classification", ChatAdapter().trainingMessages(signature, inputs: [c.input: .string(r.text)],
+                                                                           outputs: [c.output: .string(r.topic)]))
+        }
+    }
+
     /// Problems never in the evaluation set (seed 1, the first 100); `stream` 0 for solving, 1 for judging.
     func arithmetic(_ count: Int, stream: UInt64) -> [ArithmeticProblem] {
         let held = Set(ArithmeticProblems.generate(count: 100, seed: 1).map(\.question))
@@ -127,24 +154,29 @@ struct SFTMix {
     }
 
     /// Pairwise judgments, each pair in both orders (so the verdict follows the answer, not its place).
+    /// Every reason looks at Assistant A's answer, then B's, and decides last, so the text before the
+    /// verdict is the same work whichever order the answers come in.
     mutating func addJudgments(arithmetic count: Int, instructions items: [Instruction], pairs: Int) {
         var rng = SeededGenerator(seed: seed &+ 3)
         // A worked solution against a slip in its last step.
         for (i, p) in arithmetic(count, stream: 1).enumerated() {
             let delta = [1, 2, 3, -1, -2, -3][i % 6], slip = ArithmeticProblems.slipped(p, by: p.answer + delta < 0 ? -delta : delta)
-            let last = p.solution.components(separatedBy: "\n").dropLast().last ?? ""
-            let wrong = slip.components(separatedBy: "\n").dropLast().last ?? ""
-            addPair(question: p.question, better: p.solution, worse: slip, rng: &rng) { good, bad in
-                "Both answers take the same steps until the last. Checking it: \(last.dropLast()), so Assistant \(bad)'s "
-                    + "\"\(wrong.dropLast())\" is wrong and so is its answer. Assistant \(good)'s answer, \(p.answer), is correct."
+            let right = String((p.solution.components(separatedBy: "\n").dropLast().last ?? "").dropLast())
+            let wrong = String((slip.components(separatedBy: "\n").dropLast().last ?? "").dropLast())
+            addPair(question: p.question, better: p.solution, worse: slip) { aIsBetter in
+                let (a, b) = aIsBetter ? (right, wrong) : (wrong, right)
+                return "Checking the last step: \(right). Assistant A's last step says \(a): \(aIsBetter ? "right" : "wrong"). "
+                    + "Assistant B's last step says \(b): \(aIsBetter ? "wrong" : "right"). "
+                    + "Assistant \(aIsBetter ? "A" : "B")'s answer, \(p.answer), is correct."
             }
         }
         // An answer that meets a constraint against the model's own raw answer that did not.
         let repaired = items.filter { $0.raw != nil && $0.raw != $0.response }.shuffled(using: &rng).prefix(pairs / 2)
         for item in repaired {
             let rule = item.constraints.last ?? "the instruction"
-            addPair(question: item.prompt, better: item.response, worse: item.raw!, rng: &rng) { good, bad in
-                "The question asks: \(rule) Assistant \(good)'s answer follows every instruction; Assistant \(bad)'s does not."
+            addPair(question: item.prompt, better: item.response, worse: item.raw!) { aIsBetter in
+                "The question asks: \(rule) Assistant A's answer \(aIsBetter ? "follows every instruction" : "does not"). "
+                    + "Assistant B's answer \(aIsBetter ? "does not" : "follows every instruction")."
             }
         }
         // An on-topic answer against an answer about another topic.
@@ -152,17 +184,18 @@ struct SFTMix {
         for _ in 0..<(pairs - repaired.count) where topical.count > 1 {
             let item = topical.randomElement(using: &rng)!
             guard let other = topical.shuffled(using: &rng).first(where: { $0.topic != item.topic }) else { continue }
-            addPair(question: item.prompt, better: item.response, worse: other.response, rng: &rng) { good, bad in
-                "The question is about \(item.topic). Assistant \(bad) writes about \(other.topic) instead; Assistant \(good) answers the question."
+            addPair(question: item.prompt, better: item.response, worse: other.response) { aIsBetter in
+                "The question is about \(item.topic). Assistant A writes about \(aIsBetter ? item.topic : other.topic). "
+                    + "Assistant B writes about \(aIsBetter ? other.topic : item.topic). "
+                    + "Assistant \(aIsBetter ? "A" : "B") answers the question."
             }
         }
     }
 
     /// The pair in both orders, the better answer shown first in one and second in the other.
-    private mutating func addPair(question: String, better: String, worse: String, rng: inout SeededGenerator,
-                                  reason: (_ good: String, _ bad: String) -> String) {
-        add("judge", PairwiseJudge.trainingMessages(question: question, first: better, second: worse, verdict: .a, reason: reason("A", "B")))
-        add("judge", PairwiseJudge.trainingMessages(question: question, first: worse, second: better, verdict: .b, reason: reason("B", "A")))
+    private mutating func addPair(question: String, better: String, worse: String, reason: (_ aIsBetter: Bool) -> String) {
+        add("judge", PairwiseJudge.trainingMessages(question: question, first: better, second: worse, verdict: .a, reason: reason(true)))
+        add("judge", PairwiseJudge.trainingMessages(question: question, first: worse, second: better, verdict: .b, reason: reason(false)))
     }
 
     /// Records of `tern synth topics` ({"prompt", "response"}) or `tern synth dialogues` ({"messages"}), as they are.

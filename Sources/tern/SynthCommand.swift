@@ -5,22 +5,23 @@ import TernLM
 
 struct Synth: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Synthetic data from the model: verified instruction following, topic questions, two-turn dialogues (JSONL; resumes).",
+        abstract: "Synthetic data from the model: verified instruction following, topic questions, two-turn dialogues, labelled sentences (JSONL; resumes).",
         discussion: """
             Kept records go to --out, rejected ones to <out>.rejected.jsonl; both carry ids, so an
             interrupted run picks up where it stopped. Instructions are kept when every verifier
             passes; topic answers and dialogues when the judge (the same model with a rubric) grades
-            them at least --min-score.
+            them at least --min-score; sentences when the reply's first sentence has 5–30 words, does
+            not name its topic and was not kept before.
             """)
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case instructions, topics, dialogues }
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case instructions, topics, dialogues, sentences }
 
     @OptionGroup var modelOptions: ModelOptions
-    @Argument(help: "What to make: instructions, topics or dialogues.") var kind: Kind
+    @Argument(help: "What to make: instructions, topics, dialogues or sentences (labelled by topic, for classification).") var kind: Kind
     @Option(help: "Output JSONL of kept records.") var out: String
-    @Option(help: "Instructions: kept examples to reach. Dialogues: how many.") var count = 200
+    @Option(help: "Instructions: kept examples to reach. Dialogues: how many. Sentences: attempts per topic.") var count = 200
     @Option(name: .customLong("max-attempts"), help: "Instructions: prompts to try at most.") var maxAttempts = 2000
-    @Option(help: "Topics, comma-separated (instructions: default the built-in 24; topics and dialogues: default five). 'held-out' names the instruction topics kept out of training.")
+    @Option(help: "Topics, comma-separated (instructions: default the built-in 24; topics and dialogues: default five; sentences: 24 everyday categories). 'held-out' names the instruction topics kept out of training.")
     var topics: String?
     @Option(help: "Sub-topics per topic.") var subtopics = 4
     @Option(name: .customLong("min-score"), help: "Lowest judge score kept (of 1–10 as a chat; few-shot: the expected score of 1–9, rounded).")
@@ -31,6 +32,8 @@ struct Synth: AsyncParsableCommand {
     var format: Synthesizer.Format = .fewShot
     @Flag(help: "Instructions: rewrite the layout of answers that fail only layout constraints (lowercase, closing phrase, JSON, paragraphs, bullets), then verify again.")
     var repair = false
+    @Option(help: "Sentences: the embedding model that checks each sentence is near its topic ('none' skips the check).")
+    var embedder = "minilm-l6"
 
     func run() async throws {
         guard count > 0, batchSize > 0 else { throw CommandError("--count and --batch-size must be at least 1") }
@@ -42,6 +45,7 @@ struct Synth: AsyncParsableCommand {
             : RubricGrader(model: model, rubric: rubric)
         var synth = Synthesizer(model: model, judge: judge, minScore: minScore, seed: seed, batchSize: batchSize, format: format)
         synth.repair = repair
+        if kind == .sentences && embedder != "none" { synth.embedder = try Embed.load(embedder, threads: ProcessInfo.processInfo.activeProcessorCount) }
         let kept: JSONLWriter, rejected: JSONLWriter
         do {
             kept = try JSONLWriter(path: out)
@@ -55,7 +59,8 @@ struct Synth: AsyncParsableCommand {
                         s.kept, s.attempted, 100 * s.passRate, Date().timeIntervalSince(start)))
         }
         let topicList = topics == "held-out" ? InstructionPrompts.heldOutTopics
-            : (topics ?? (kind == .instructions ? "" : "the water cycle,volcanoes,bread baking,electric cars,chess"))
+            : (topics ?? (kind == .instructions ? "" : kind == .sentences ? Synthesizer.sentenceTopics.joined(separator: ",")
+                : "the water cycle,volcanoes,bread baking,electric cars,chess"))
                 .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         synth.instructionTopics = topicList
         let stats: Synthesizer.Stats
@@ -71,6 +76,8 @@ struct Synth: AsyncParsableCommand {
             let n = max(1, topicList.count)
             let questions = (0..<count).map { String(format: openings[($0 / n) % openings.count], topicList[$0 % n]) }
             stats = try await synth.dialogues(questions, kept: kept, rejected: rejected, progress: report)
+        case .sentences:
+            stats = try await synth.sentences(topicList, perTopic: count, kept: kept, rejected: rejected, progress: report)
         }
         let all = kept.count + rejected.count
         emit(String(format: "%@: %d kept, %d rejected in the file (pass rate %.1f%%); this run %d of %d (%.1f%%)\n", out, kept.count,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TernCKernels
 import TernEngine
 import TernLM
 import TernModels
@@ -45,8 +46,10 @@ struct Train: ParsableCommand {
         @Option(name: .customLong("checkpoint-every"), help: "A checkpoint every N steps.") var checkpointEvery = 10
         @Option(help: "Seed for shuffling, LoRA initialisation and dropout.") var seed: UInt64 = 0
         @Option(name: .customLong("max-steps"), help: "Stop after this many steps (a quick or benchmark run).") var maxSteps: Int?
-        @Flag(name: .customLong("float-forward"), help: "LoRA: run the frozen base's forward products in float on dequantized weights (as PyTorch on a dequantized model; slower) instead of the integer kernels inference uses.")
+        @Flag(name: .customLong("float-forward"), help: "LoRA: run the frozen base's products, forward and backward, in float on dequantized weights (as PyTorch on a dequantized model; slower) instead of the integer kernels inference uses.")
         var floatForward = false
+        @Flag(name: .customLong("float-backward"), help: "LoRA: keep the integer forward but take the frozen base's input gradients in float (without the Q8_0 copies of the transposed matrices, about 0.3 GB less).")
+        var floatBackward = false
         @Option(name: .customLong("adapter-type"), help: "Number type of OUT/adapter.gguf: f32, or f16 (half the size).") var adapterType = "f32"
 
         func run() throws {
@@ -60,6 +63,9 @@ struct Train: ParsableCommand {
                 return t
             }
             guard adapterType == "f32" || adapterType == "f16" else { throw CommandError("--adapter-type must be f32 or f16, not \(adapterType)") }
+            // Every step allocates and frees the same large activation buffers: kept in the heap,
+            // they are reused instead of faulted in and cleared anew.
+            tern_keep_freed_memory()
             // An adapter to start from: --lora, or a tuned model's own (gemma3-270m-it).
             let starts = try ModelStore().resolveModel(modelOptions.model).adapters + modelOptions.lora
             guard starts.count <= 1, !(full && !starts.isEmpty) else {
@@ -79,7 +85,7 @@ struct Train: ParsableCommand {
             guard !plan.steps.isEmpty else { throw CommandError("\(data): no example kept a token to learn within --ctx \(ctx)") }
             let mode: TrainingMode = full ? .full
                 : .lora(rank: loraRank, alpha: loraAlpha, dropout: loraDropout, targets: Set(targets), seed: seed)
-            let trainer = Gemma3Training(model: gemma, mode: mode, integerForward: !floatForward)
+            let trainer = Gemma3Training(model: gemma, mode: mode, integerForward: !floatForward, integerBackward: !floatForward && !floatBackward)
             if let start = starts.first { try trainer.initialize(from: LoRAAdapter(path: start)) }
             var settings = SFTSettings()
             settings.learningRate = lr
@@ -120,7 +126,7 @@ struct Train: ParsableCommand {
             for path in [data] + (eval.map { [$0] } ?? []) + starts { sha.update(Array(FileManager.default.contents(atPath: path) ?? Data())) }
             // Spelled out: a Set's order (LoRA targets) differs from process to process.
             let how = full ? "full" : "lora \(loraRank) \(loraAlpha) \(loraDropout) \(Set(loraTargets.split(separator: ",")).sorted())"
-                + (floatForward ? " float" : "")
+                + (floatForward ? " float" : "") + (floatBackward ? " float-backward" : "")
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             let text = "\(modelOptions.model)|\(how)|\(ctx)|\(batchTokens)|\(epochs)|\(seed)|\(maxSteps ?? -1)|"

@@ -8,7 +8,8 @@ extension Train {
             abstract: "Build an instruction-tuning set (chat JSONL for tern train sft) from kept synthetic records.",
             discussion: """
             From the kept records of `tern synth instructions` (with --repair): each instruction (a fifth with its \
-            constraints as a system turn), two-turn conversations, topic classification in the ChatAdapter's format, \
+            constraints as a system turn), two-turn conversations, topic classification in the ChatAdapter's format \
+            (of the responses, and of short sentences from `tern synth sentences` given with --sentences), \
             arithmetic worked solutions, and pairwise judgments in the judge's prompt with each pair in both orders; \
             plus any `tern synth topics`/`dialogues` records given with --records. The arithmetic problems of \
             `tern experiment ttc` and `tern judge bias` (seed 1) are never used.
@@ -19,6 +20,11 @@ extension Train {
         @Option(help: "Training set to write (JSONL).") var out: String
         @Option(name: .customLong("eval-out"), help: "Held-out set to write (JSONL), for tern train sft --eval.") var evalOut: String?
         @Option(name: .customLong("eval-count"), help: "Examples held out for --eval-out.") var evalCount = 100
+        @Option(name: .customLong("instruction-count"), help: "Use only this many instructions as chat examples (all by default).")
+        var instructionCount: Int?
+        @Option(help: "Kept records of `tern synth sentences`, for classification of short texts.") var sentences: String?
+        @Option(name: .customLong("sentence-classification"), help: "Classification examples over --sentences.")
+        var sentenceClassification = 600
         @Option(name: .customLong("two-turn"), help: "Two-turn conversations made of pairs of instructions.") var twoTurn = 200
         @Option(help: "Topic classification examples (ChatAdapter).") var classification = 400
         @Option(help: "Arithmetic worked solutions.") var arithmetic = 300
@@ -29,8 +35,9 @@ extension Train {
         func run() throws {
             let items = try SFTMix.readInstructions(instructions)
             var mix = SFTMix(seed: seed)
-            mix.addInstructions(items, twoTurn: twoTurn)
+            mix.addInstructions(items, twoTurn: twoTurn, limit: instructionCount)
             try mix.addClassification(items, count: classification)
+            if let sentences { try mix.addSentenceClassification(sentences, count: sentenceClassification) }
             try mix.addArithmetic(arithmetic)
             mix.addJudgments(arithmetic: judgeArithmetic, instructions: items, pairs: judgeInstructions)
             for path in records { try mix.addRecords(path) }

@@ -38,6 +38,30 @@ final class OpsTests: XCTestCase {
         XCTAssertEqual(x[12_000], 0)
     }
 
+    func testVectorExpAndTanhAgainstLibm() {
+        var worstExp: Float = 0, worstTanh: Float = 0
+        for start in stride(from: Float(-87), to: 88, by: 0.37) {
+            let x = SIMD16<Float>((0..<16).map { start + Float($0) * 0.0231 })
+            let e = exp16(x), t = tanh16(x * 0.1)
+            for i in 0..<16 {
+                worstExp = max(worstExp, abs(e[i] - expf(x[i])) / expf(x[i]))
+                worstTanh = max(worstTanh, abs(t[i] - tanhf(x[i] * 0.1)))
+            }
+        }
+        XCTAssertLessThan(worstExp, 5e-7)  // a few ulp
+        XCTAssertLessThan(worstTanh, 1e-6)
+        let edges = exp16(SIMD16<Float>(repeating: -200)), big = exp16(SIMD16<Float>(repeating: 200))
+        XCTAssertTrue(edges[0] >= 0 && edges[0] < 1e-37 && big[0].isFinite && big[0] > 1e38)
+        XCTAssertEqual(tanh16(SIMD16<Float>(repeating: 50))[0], 1)
+        XCTAssertEqual(tanh16(SIMD16<Float>(repeating: -50))[0], -1)
+        // geglu's 16-lane path (the first 32) and its scalar tail agree with the scalar form.
+        var gate = (0..<37).map { Float($0) * 0.31 - 5 }
+        let up = (0..<37).map { Float($0 % 5) - 2 }
+        let expected = zip(gate, up).map { geluTanh($0) * $1 }
+        geglu(&gate, up, 37, table: false)
+        for (a, b) in zip(gate, expected) { XCTAssertEqual(a, b, accuracy: 2e-6 * max(1, abs(b))) }
+    }
+
     func testGeluTanhByHand() {
         XCTAssertEqual(geluTanh(0), 0)
         // gelu_tanh(1) = 0.5·(1 + tanh(0.7978845608·1.044715)) = 0.8411920…

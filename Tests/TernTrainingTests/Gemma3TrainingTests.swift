@@ -301,6 +301,7 @@ final class Gemma3TrainingTests: XCTestCase {
         XCTAssertEqual(model.layers[0].wq.type, .q8_0)
         let integer = Gemma3Training(model: model, mode: .lora(rank: 2, alpha: 4, seed: 3), integerForward: true)
         let float = Gemma3Training(model: model, mode: .lora(rank: 2, alpha: 4, seed: 3))
+        let both = Gemma3Training(model: model, mode: .lora(rank: 2, alpha: 4, seed: 3), integerForward: true, integerBackward: true)
         let one = pack([a])
         let nll = integer.run(tokens: one.tokens, starts: one.starts, targets: one.targets, backward: false)
         XCTAssertEqual(nll, inferenceNLL(model, a), accuracy: 1e-5 * nll, "the engine's forward")
@@ -314,14 +315,18 @@ final class Gemma3TrainingTests: XCTestCase {
             p.set(b)
             q.set(b)
         }
+        for (p, q) in zip(both.parameters, float.parameters) { p.set(q.values) }
         let batch = pack([a, b])
-        _ = integer.run(tokens: batch.tokens, starts: batch.starts, targets: batch.targets, backward: true)
-        _ = float.run(tokens: batch.tokens, starts: batch.starts, targets: batch.targets, backward: true)
-        for (p, q) in zip(integer.parameters, float.parameters) {
-            let x = p.grads, y = q.grads
+        for trainer in [integer, float, both] { _ = trainer.run(tokens: batch.tokens, starts: batch.starts, targets: batch.targets, backward: true) }
+        func cosine(_ x: [Float], _ y: [Float]) -> Double {
             let dot = zip(x, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let norms = (x.reduce(0.0) { $0 + Double($1 * $1) } * y.reduce(0.0) { $0 + Double($1 * $1) }).squareRoot()
-            XCTAssertGreaterThan(dot / norms, 0.99, p.name)
+            return dot / (x.reduce(0.0) { $0 + Double($1 * $1) } * y.reduce(0.0) { $0 + Double($1 * $1) }).squareRoot()
+        }
+        for (p, q) in zip(integer.parameters, float.parameters) { XCTAssertGreaterThan(cosine(p.grads, q.grads), 0.99, p.name) }
+        // Input gradients against Q8_0 copies of Wᵀ: close to the float ones, and not the same numbers.
+        for (p, q) in zip(both.parameters, integer.parameters) {
+            XCTAssertGreaterThan(cosine(p.grads, q.grads), 0.99, p.name)
+            if p.name.hasPrefix("blk.0.") && p.name.hasSuffix("lora_a") { XCTAssertNotEqual(p.grads, q.grads, p.name) }
         }
     }
 

@@ -82,6 +82,37 @@ final class TrainingOpsTests: XCTestCase {
         }
     }
 
+    /// `integerBackward`: dx = dy·W as an integer product of 8-bit dy against Wᵀ re-quantized to
+    /// Q8_0: within 2% of the float gradient (relative to its norm), for tiny gradients too, still added to dx; a matrix
+    /// whose rows are no whole number of blocks keeps the float path.
+    func testFrozenLinearIntegerBackwardIsCloseToTheFloatGradient() {
+        var rng = TestRandom(14)
+        let rows = 96, cols = 64, T = 13
+        var bytes: [UInt8] = []
+        for _ in 0..<rows * cols / 32 {
+            let d = floatToHalf(0.01 + abs(rng.float(0.02)))
+            bytes += [UInt8(d & 0xFF), UInt8(d >> 8)]
+            bytes += (0..<32).map { _ in UInt8(bitPattern: Int8(truncatingIfNeeded: Int(rng.next() % 255) - 127)) }
+        }
+        let x = rng.floats(T * cols), r = rng.floats(T * rows)
+        bytes.withUnsafeBytes { raw in
+            let matrix = QuantMatrix(type: .q8_0, rows: rows, cols: cols, data: raw.baseAddress!)
+            let integer = FrozenLinear(matrix, integerBackward: true, pool: pool), float = FrozenLinear(matrix)
+            XCTAssertTrue(integer.integerBackward)
+            XCTAssertFalse(FrozenLinear(QuantMatrix(type: .q8_0, rows: 70, cols: cols, data: raw.baseAddress!), integerBackward: true, pool: pool).integerBackward)
+            for size: Float in [1, 1e-7] {  // 1e-7: gradients whose Q8_0 scales would be fp16 subnormals
+                let dy = r.map { $0 * size }
+                var dx1 = [Float](repeating: 0.5 * size, count: T * cols), dx2 = dx1
+                integer.backward(dy, input: x, tokens: T, dx: &dx1, pool: pool)
+                float.backward(dy, input: x, tokens: T, dx: &dx2, pool: pool)
+                let error = zip(dx1, dx2).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }.squareRoot()
+                let norm = dx2.reduce(0.0) { $0 + Double(($1 - 0.5 * size) * ($1 - 0.5 * size)) }.squareRoot()
+                XCTAssertLessThan(error / norm, 0.02, "gradients of size \(size)")
+                XCTAssertGreaterThan(error, 0, "the products were quantized")
+            }
+        }
+    }
+
     /// Cross-entropy in Double from explicit logits, as a reference.
     private func referenceNLL(_ h: [Float], _ w: [Float], targets: [Int], C: Int, V: Int) -> Double {
         var total = 0.0

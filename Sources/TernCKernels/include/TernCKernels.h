@@ -99,6 +99,11 @@ void tern_pool_destroy(tern_pool *pool);
 /// are taken one at a time.
 void tern_pool_run(tern_pool *pool, tern_pool_task task, void *context, int parts);
 
+/// Keeps freed memory of any size in the process's heap for reuse (glibc: no munmap of large
+/// blocks, no trimming), so that a loop allocating the same large buffers again and again does not
+/// fault in and clear fresh pages each time (training steps). Does nothing on other C libraries.
+void tern_keep_freed_memory(void);
+
 /// The instruction set the dispatcher chose: "avx512vnni", "avx2", or "generic".
 const char *tern_kernel_isa(void);
 

@@ -7,7 +7,10 @@ import TernLM
 ///   (`InstructionPrompts`); a response is kept only if every verifier passes;
 /// - **topics**: topic → sub-topics → questions → answers, kept when the judge grades them well;
 /// - **dialogues**: a question, an answer, a follow-up and its answer, kept when the judge grades
-///   the last answer well.
+///   the last answer well;
+/// - **sentences**: one sentence about a topic in a given kind of text, without the topic's name,
+///   kept when it is a single clean sentence not seen before and (with an `embedder`) near its
+///   topic (topic-classification data).
 ///
 /// Records go to a `JSONLWriter` (kept) and another (rejected), each with a deterministic id, so an
 /// interrupted run resumes where it stopped: ids already in either file are skipped.
@@ -29,6 +32,9 @@ public struct Synthesizer: Sendable {
     public var repair = false
     /// Instructions: the topics the prompts are about (`InstructionPrompts.topics` by default).
     public var instructionTopics = InstructionPrompts.topics
+    /// Sentences: an embedding model (MiniLM) as a second opinion: a sentence is kept only when its
+    /// own topic is among the two topic names nearest to it by cosine. Nil skips the check.
+    public var embedder: (any LanguageModel)?
 
     public enum Format: String, Sendable, Codable, CaseIterable { case chat, fewShot = "few-shot" }
 
@@ -162,6 +168,74 @@ public struct Synthesizer: Sendable {
             progress(stats, kept.count)
         }
         return stats
+    }
+
+    /// Kinds of text the sentences are written as, so that one topic comes in several registers.
+    public static let sentenceKinds = ["a news story", "a text message to a friend", "a school textbook", "an online review",
+                                       "a diary", "a radio announcement"]
+
+    /// Everyday topics for labelled sentences (any list works; these are broad categories).
+    public static let sentenceTopics = ["sports", "food", "weather", "technology", "music", "health", "money", "travel", "animals",
+                                        "science", "school", "movies", "art", "fashion", "cars", "space", "history", "gardening",
+                                        "books", "games", "family", "work", "shopping", "politics"]
+
+    /// `perTopic` sentences for each topic, written as one kind of text after another (each request
+    /// its own seed); kept when `sentence(_:about:)` accepts the reply and no kept sentence is the same.
+    public func sentences(_ topics: [String], perTopic: Int, kept: JSONLWriter, rejected: JSONLWriter,
+                          progress: (Stats, Int) -> Void = { _, _ in }) async throws -> Stats {
+        var stats = Stats(), seen = Set<String>()
+        let topicVectors = try await embedder?.embed(topics)
+        let jobs = topics.indices.flatMap { t in (0..<perTopic).map { (t: t, k: $0) } }
+            .filter { !Self.recorded("sentence-\($0.t)-\($0.k)", kept, rejected) }
+        for start in stride(from: 0, to: jobs.count, by: batchSize) {
+            let batch = Array(jobs[start..<min(start + batchSize, jobs.count)])
+            let replies = try await model.complete(batch: batch.map { job in
+                let kind = Self.sentenceKinds[job.k % Self.sentenceKinds.count], topic = topics[job.t]
+                return request("Write one sentence from \(kind) about \(topic). Do not use the word \"\(topic)\". Reply with the sentence only.",
+                               seed: UInt64(50_000 + 1000 * job.t + job.k))
+            })
+            let texts = zip(batch, replies).map { job, reply in Self.sentence(reply.text, about: topics[job.t]) }
+            var ranks = [Int?](repeating: nil, count: batch.count)
+            if let embedder, let topicVectors {
+                let vectors = try await embedder.embed(texts.map { $0 ?? "" })
+                for (i, v) in vectors.enumerated() where texts[i] != nil {
+                    let own = Self.cosine(v, topicVectors[batch[i].t])
+                    ranks[i] = 1 + topicVectors.filter { Self.cosine(v, $0) > own }.count
+                }
+            }
+            for (i, (job, reply)) in zip(batch, replies).enumerated() {
+                var record: [String: Any] = ["kind": "sentence", "topic": topics[job.t], "style": Self.sentenceKinds[job.k % Self.sentenceKinds.count],
+                                             "raw": reply.text]
+                if let rank = ranks[i] { record["topic_rank"] = rank }
+                let keep = texts[i] != nil && (ranks[i] ?? 1) <= 2 && seen.insert(texts[i]!.lowercased()).inserted
+                if keep { record["text"] = texts[i]! }
+                try (keep ? kept : rejected).append(id: "sentence-\(job.t)-\(job.k)", record)
+                stats.attempted += 1
+                stats.kept += keep ? 1 : 0
+            }
+            progress(stats, kept.count)
+        }
+        return stats
+    }
+
+    static func cosine(_ a: [Float], _ b: [Float]) -> Float {
+        var dot: Float = 0, na: Float = 0, nb: Float = 0
+        for i in a.indices { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i] }
+        return dot / max((na * nb).squareRoot(), 1e-12)
+    }
+
+    /// The reply's first sentence, unquoted, when it has 5 to 30 words, does not name the topic and
+    /// does not repeat itself; nil otherwise.
+    package static func sentence(_ reply: String, about topic: String) -> String? {
+        guard let line = reply.split(whereSeparator: \.isNewline).first,
+              let first = Constraint.sentences(line.trimmingCharacters(in: CharacterSet(charactersIn: " \"“”"))).first else { return nil }
+        let t = first.trimmingCharacters(in: CharacterSet(charactersIn: " \"“”"))
+        guard let end = t.last, ".!?".contains(end) else { return nil }
+        let words = Constraint.words(t)
+        let stem = String(topic.lowercased().prefix(max(4, topic.count - 2)))  // "sports" also catches "sport", "sporty"
+        guard (5...30).contains(words.count), !t.lowercased().contains(stem), clean(t),
+              Set(words.map { $0.lowercased() }).count * 3 >= words.count * 2 else { return nil }
+        return t
     }
 
     /// `text` with each failing layout constraint repaired in turn, if then every constraint holds.
