@@ -61,12 +61,7 @@ final class TrainingOpsTests: XCTestCase {
         // A Q8_0 matrix: each block of 32 weights is an fp16 scale and 32 signed bytes.
         var rng = TestRandom(11)
         let rows = 70, cols = 96, T = 13  // 70 rows: more than one block of 64 rows; 13 tokens: more than one tile
-        var bytes: [UInt8] = []
-        for _ in 0..<rows * cols / 32 {
-            let d = floatToHalf(0.01 + abs(rng.float(0.02)))
-            bytes += [UInt8(d & 0xFF), UInt8(d >> 8)]
-            bytes += (0..<32).map { _ in UInt8(bitPattern: Int8(truncatingIfNeeded: Int(rng.next() % 255) - 127)) }
-        }
+        let bytes = randomQ8_0(blocks: rows * cols / 32, &rng)
         let x = rng.floats(T * cols), r = rng.floats(T * rows)
         bytes.withUnsafeBytes { raw in
             let matrix = QuantMatrix(type: .q8_0, rows: rows, cols: cols, data: raw.baseAddress!)
@@ -88,12 +83,7 @@ final class TrainingOpsTests: XCTestCase {
     func testFrozenLinearIntegerBackwardIsCloseToTheFloatGradient() {
         var rng = TestRandom(14)
         let rows = 96, cols = 64, T = 13
-        var bytes: [UInt8] = []
-        for _ in 0..<rows * cols / 32 {
-            let d = floatToHalf(0.01 + abs(rng.float(0.02)))
-            bytes += [UInt8(d & 0xFF), UInt8(d >> 8)]
-            bytes += (0..<32).map { _ in UInt8(bitPattern: Int8(truncatingIfNeeded: Int(rng.next() % 255) - 127)) }
-        }
+        let bytes = randomQ8_0(blocks: rows * cols / 32, &rng)
         let x = rng.floats(T * cols), r = rng.floats(T * rows)
         bytes.withUnsafeBytes { raw in
             let matrix = QuantMatrix(type: .q8_0, rows: rows, cols: cols, data: raw.baseAddress!)
@@ -111,6 +101,17 @@ final class TrainingOpsTests: XCTestCase {
                 XCTAssertGreaterThan(error, 0, "the products were quantized")
             }
         }
+    }
+
+    /// Random Q8_0 blocks: each an fp16 scale and 32 signed bytes.
+    private func randomQ8_0(blocks: Int, _ rng: inout TestRandom) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for _ in 0..<blocks {
+            let d = floatToHalf(0.01 + abs(rng.float(0.02)))
+            bytes += [UInt8(d & 0xFF), UInt8(d >> 8)]
+            bytes += (0..<32).map { _ in UInt8(bitPattern: Int8(truncatingIfNeeded: Int(rng.next() % 255) - 127)) }
+        }
+        return bytes
     }
 
     /// Cross-entropy in Double from explicit logits, as a reference.
