@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Rebuilds gemma3-270m-it from nothing: the base model writes instruction-following answers that
-# verifiers keep (layouts repaired), `tern train mix` turns them into an instruction-tuning set
-# with classification, arithmetic and judging examples, and `tern train sft` trains a LoRA adapter
-# on the quantized base. The adapter is copied to Sources/TernStore/Adapters and its SHA-256
-# printed for KnownModels.tuned. Times on a 2-core machine are in docs/TRAINING.md.
+# Rebuilds gemma3-270m-it from nothing, in two turns of the flywheel. Turn 1: the base model
+# writes instruction-following answers that verifiers keep (layouts repaired), `tern train mix`
+# turns them into an instruction-tuning set with classification, arithmetic and judging examples,
+# and `tern train sft` trains a LoRA adapter on the quantized base. Turn 2: that model, as a chat,
+# writes labelled sentences on 24 topics (kept when MiniLM agrees with the label), a second mix
+# adds them as classification over many label sets plus order-symmetric judge reasons, and the
+# adapter trains one more epoch from where turn 1 ended. The adapter is copied to
+# Sources/TernStore/Adapters and its SHA-256 printed for KnownModels.tuned. Times on a 2-core
+# machine are in docs/TRAINING.md.
 #
 #   scripts/build-gemma3-270m-it.sh [WORK]     (WORK defaults to ./runs/gemma3-270m-it)
 #
@@ -32,5 +36,21 @@ time $TERN train sft --data "$WORK/train.jsonl" --eval "$WORK/eval.jsonl" --out 
     --ctx 512 --batch-tokens 2048 --epochs 1 --lr 2e-4 --lora-rank 16 --lora-alpha 32 \
     --eval-every 25 --checkpoint-every 10 --adapter-type f16 --seed 0
 
-cp "$WORK/run/adapter.gguf" Sources/TernStore/Adapters/gemma3-270m-it.gguf
+# 4. Turn 2 data: the turn-1 model writes one sentence per topic and kind of text, as a chat.
+time $TERN synth sentences --model gemma3-270m --lora "$WORK/run/adapter.gguf" --format chat \
+    --count 100 --batch-size 16 --seed 1 --out "$WORK/sentences.jsonl"
+
+# 5. The second mix (deterministic): 1,524 training and 100 held-out examples.
+$TERN train mix --instructions "$WORK/instructions.jsonl" \
+    --records docs/synth/topics.jsonl --records docs/synth/dialogues.jsonl \
+    --sentences "$WORK/sentences.jsonl" --sentence-classification 500 --instruction-count 300 \
+    --two-turn 40 --classification 150 --arithmetic 100 --judge-arithmetic 200 --judge-instructions 50 \
+    --seed 10 --out "$WORK/train2.jsonl" --eval-out "$WORK/eval2.jsonl"
+
+# 6. One more epoch, starting from the turn-1 adapter.
+time $TERN train sft --data "$WORK/train2.jsonl" --eval "$WORK/eval2.jsonl" --out "$WORK/run2" \
+    --lora "$WORK/run/adapter.gguf" --ctx 512 --batch-tokens 2048 --epochs 1 --lr 2e-4 --lora-rank 16 --lora-alpha 32 \
+    --eval-every 25 --checkpoint-every 10 --adapter-type f16 --seed 0
+
+cp "$WORK/run2/adapter.gguf" Sources/TernStore/Adapters/gemma3-270m-it.gguf
 echo "sha256 for KnownModels.tuned: $(sha256sum Sources/TernStore/Adapters/gemma3-270m-it.gguf | cut -d' ' -f1)"

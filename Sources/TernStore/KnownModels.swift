@@ -6,7 +6,7 @@ public enum KnownModels {
     public static let tuned: [TunedModel] = [
         // Gemma 3 270M instruction-tuned by Tern (docs/TRAINING.md; scripts/build-gemma3-270m-it.sh rebuilds it).
         TunedModel(name: "gemma3-270m-it", base: "gemma3-270m", adapter: "gemma3-270m-it.gguf",
-                   sha256: "58bb43e51076ee3c1fbe89413b2179021e7d9683945f802216e6aa57d63da3b4"),
+                   sha256: "29552cd02047b1f1bb220f20268bf47865dd945351b22969b47938f566719afb"),
     ]
 
     public static let all: [KnownModel] = [

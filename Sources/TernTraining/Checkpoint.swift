@@ -77,3 +77,22 @@ public struct Checkpoint: Sendable {
         return (header, 16 + length)
     }
 }
+
+/// Where a training run resumes: `out` created if needed; with a checkpoint there, the parameters
+/// and optimizer restored from it; the log trimmed to the steps the checkpoint covers (a run killed
+/// after its last checkpoint may have logged more) and opened for appending. Returns the first
+/// step to take.
+public func resumeRun(out: String, checkpoint: String, log: String, fingerprint: String, parameters: [Parameter],
+                      optimizer: AdamW) throws -> (first: Int, log: LogWriter) {
+    do {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    } catch {
+        throw TrainingError("cannot create \(out) (\(error.localizedDescription)): choose another --out")
+    }
+    var first = 0
+    if FileManager.default.fileExists(atPath: checkpoint) {
+        first = try Checkpoint.restore(from: checkpoint, fingerprint: fingerprint, parameters: parameters, optimizer: optimizer)
+    }
+    try LogWriter.trim(log, toStep: first)
+    return (first, try LogWriter(path: log))
+}

@@ -162,6 +162,14 @@ public final class Gemma3Training {
     /// and attention never crosses it). With `backward`, also adds gradScale·∂nll/∂θ to every
     /// parameter's gradient.
     public func run(tokens: [Int], starts: [Int], targets: [Int], gradScale: Float = 1, backward: Bool) -> Double {
+        tokenLosses(tokens: tokens, starts: starts, targets: targets, backward: backward) { _, _ in gradScale }.reduce(0, +)
+    }
+
+    /// Each token's negative log-likelihood (0 where targets[t] < 0). With `backward`, adds the
+    /// gradient of Σ_t w_t·nll_t to every parameter's, with w_t = weight(t, nll_t) held constant
+    /// (GRPO's per-token coefficients; a constant for SFT).
+    public func tokenLosses(tokens: [Int], starts: [Int], targets: [Int], backward: Bool,
+                            weight: (Int, Double) -> Float) -> [Double] {
         precondition(tokens.count == starts.count && tokens.count == targets.count)
         let c = config, T = tokens.count
         for a in adapters { a.training = backward }  // dropout only when learning
@@ -176,10 +184,12 @@ public final class Gemma3Training {
         for l in 0..<c.layers { saved.append(block(l, x: x, starts: starts)) }
         let hidden = FloatBuffer(T * c.dim)
         normRows(x, outputNorm, out: hidden, dim: c.dim)
-        guard backward else { return crossEntropy(hidden: hidden.p, targets: targets, output: head, dHidden: nil, pool: pool) }
+        guard backward else {
+            return crossEntropy.tokenLosses(hidden: hidden.p, targets: targets, output: head, dHidden: nil, pool: pool, weight: weight)
+        }
 
         let dHidden = FloatBuffer(T * c.dim)
-        let nll = crossEntropy(hidden: hidden.p, targets: targets, output: head, gradScale: gradScale, dHidden: dHidden.p, pool: pool)
+        let nll = crossEntropy.tokenLosses(hidden: hidden.p, targets: targets, output: head, dHidden: dHidden.p, pool: pool, weight: weight)
         let dx = FloatBuffer(T * c.dim)
         normRowsBackward(x, outputNorm, dy: dHidden, dx: dx, dim: c.dim)
         for l in stride(from: c.layers - 1, through: 0, by: -1) { blockBackward(l, saved[l], dx: dx, starts: starts) }

@@ -101,7 +101,7 @@ public final class FrozenLinear: Linear {
                 for t in range {  // rows is a multiple of 32 (TransposedQ8)
                     let src = dy + t * rows, dst = scaled + t * rows
                     var m16 = SIMD16<Float>(repeating: 0)
-                    for j in stride(from: 0, to: rows, by: 16) { let v = load16(src + j); m16 = pointwiseMax(m16, pointwiseMax(v, -v)) }
+                    for j in stride(from: 0, to: rows, by: 16) { let v = load16(src + j); m16 = max16(m16, max16(v, -v)) }
                     let m = m16.max()
                     let f: Float = m > 0 && m.isFinite ? Float(sign: .plus, exponent: -m.exponent, significand: 1) : 1
                     factors[t] = f

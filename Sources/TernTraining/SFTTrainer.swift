@@ -78,17 +78,8 @@ public final class SFTTrainer {
     /// `onStep` sees every step's log line. Returns the steps taken in this call.
     @discardableResult
     public func train(onStep: (StepLog) throws -> Void = { _ in }) throws -> Int {
-        do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        } catch {
-            throw TrainingError("cannot create \(out) (\(error.localizedDescription)): choose another --out")
-        }
-        var first = 0
-        if FileManager.default.fileExists(atPath: checkpointPath) {
-            first = try Checkpoint.restore(from: checkpointPath, fingerprint: fingerprint, parameters: model.parameters, optimizer: optimizer)
-        }
-        try trimLog(to: first)
-        let log = try LogWriter(path: logPath)
+        let (first, log) = try resumeRun(out: out, checkpoint: checkpointPath, log: logPath, fingerprint: fingerprint,
+                                         parameters: model.parameters, optimizer: optimizer)
         var saved = first
         for step in first..<plan.steps.count {
             let s = plan.steps[step], start = Date()
@@ -121,17 +112,6 @@ public final class SFTTrainer {
         return plan.steps.count - first
     }
 
-    /// Keeps the log lines of the steps the checkpoint covers (a killed run may have logged more).
-    private func trimLog(to step: Int) throws {
-        guard let data = FileManager.default.contents(atPath: logPath) else { return }
-        let decoder = JSONDecoder()
-        let kept = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { line in
-            (try? decoder.decode(StepLog.self, from: Data(line.utf8)))?.step ?? .max <= step
-        }
-        let text = kept.map { $0 + "\n" }.joined()
-        try Data(text.utf8).write(to: URL(fileURLWithPath: logPath), options: .atomic)
-    }
-
     /// Reads a run's log.
     public static func readLog(_ path: String) -> [StepLog] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
@@ -142,10 +122,10 @@ public final class SFTTrainer {
 }
 
 /// Appends one JSON line per step, flushed as it goes.
-final class LogWriter {
+public final class LogWriter {
     let handle: FileHandle
 
-    init(path: String) throws {
+    public init(path: String) throws {
         if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
         guard let h = FileHandle(forWritingAtPath: path) else { throw TrainingError("cannot write \(path): check the --out folder") }
         h.seekToEndOfFile()
@@ -154,9 +134,22 @@ final class LogWriter {
 
     deinit { try? handle.close() }
 
-    func append(_ entry: StepLog) throws {
+    public func append<Entry: Encodable>(_ entry: Entry) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         handle.write(try encoder.encode(entry) + Data("\n".utf8))
+    }
+
+    /// Keeps the lines of the log at `path` whose "step" is at most `step` (a run killed after its
+    /// last checkpoint may have logged more steps than it will resume from).
+    public static func trim(_ path: String, toStep step: Int) throws {
+        struct Step: Decodable { var step: Int }
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let decoder = JSONDecoder()
+        let kept = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { line in
+            (try? decoder.decode(Step.self, from: Data(line.utf8)))?.step ?? .max <= step
+        }
+        let text = kept.map { $0 + "\n" }.joined()
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

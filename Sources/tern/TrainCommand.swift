@@ -10,7 +10,7 @@ import TernTraining
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a model on the CPU.", subcommands: [SFT.self, Mix.self])
+        abstract: "Train a model on the CPU.", subcommands: [SFT.self, Mix.self, GRPO.self])
 
     struct SFT: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -144,27 +144,33 @@ struct Train: ParsableCommand {
     }
 }
 
-/// One line on stderr: step, loss, held-out loss, tokens/s and time left; redrawn in place on a terminal.
+/// One line on stderr per step: a bar, the step, what the caller reports and the time left;
+/// redrawn in place on a terminal.
 final class TrainingProgress {
     let total: Int
     let start = Date()
     let inPlace = isatty(STDERR_FILENO) != 0
-    var lastEval: Double?
     var firstStep: Int?
+    var lastEval: Double?
 
     init(total: Int) { self.total = total }
 
-    func update(_ log: StepLog) {
-        if firstStep == nil { firstStep = log.step - 1 }
-        if let e = log.evalLoss { lastEval = e }
-        let done = log.step - (firstStep ?? 0), elapsed = Date().timeIntervalSince(start)
-        let left = elapsed / Double(max(1, done)) * Double(total - log.step)
-        let width = 24, filled = width * log.step / max(1, total)
-        var line = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
-        line += " \(log.step)/\(total) loss \(String(format: "%.4f", log.loss))"
-        if let e = lastEval { line += " eval \(String(format: "%.4f", e))" }
-        line += String(format: " · %.0f tok/s · %@ left", log.tokensPerSecond, Self.duration(left))
+    /// `text` follows "step/total"; `rate` (per second, with its unit) precedes the time left.
+    func update(step: Int, text: String, rate: String) {
+        if firstStep == nil { firstStep = step - 1 }
+        let done = step - (firstStep ?? 0), elapsed = Date().timeIntervalSince(start)
+        let left = elapsed / Double(max(1, done)) * Double(total - step)
+        let width = 24, filled = width * step / max(1, total)
+        let line = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
+            + " \(step)/\(total) \(text) · \(rate) · \(Self.duration(left)) left"
         FileHandle.standardError.write(Data((inPlace ? "\r" + line : line + "\n").utf8))
+    }
+
+    /// An SFT step: loss, the last held-out loss, tokens/s.
+    func update(_ log: StepLog) {
+        if let e = log.evalLoss { lastEval = e }
+        update(step: log.step, text: "loss \(String(format: "%.4f", log.loss))" + (lastEval.map { " eval \(String(format: "%.4f", $0))" } ?? ""),
+               rate: String(format: "%.0f tok/s", log.tokensPerSecond))
     }
 
     func finish() { if inPlace { FileHandle.standardError.write(Data("\n".utf8)) } }
