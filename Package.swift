@@ -47,6 +47,7 @@ let package = Package(
         .target(name: "TernSearch", dependencies: ["TernLM"]),
         .target(name: "TernEnsembles", dependencies: ["TernLM"]),
         .target(name: "TernTraining", dependencies: ["TernCKernels", "TernKernels", "TernGGUF", "TernModels", "TernTokenizers", "TernLM", "TernEmbeddings"], swiftSettings: fast),
+        .target(name: "TernRL", dependencies: ["TernTraining", "TernEngine", "TernModels", "TernSearch"], swiftSettings: fast),
         .target(name: "TernServer", dependencies: [
             "TernLM",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -54,7 +55,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "tern", dependencies: [
-            "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms", "TernSearch", "TernEnsembles", "TernTraining", "TernCKernels",
+            "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms", "TernSearch", "TernEnsembles", "TernTraining", "TernRL", "TernCKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "topic-classification", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"],
@@ -70,7 +71,7 @@ let package = Package(
         .testTarget(name: "TernProgramsTests", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernSearchTests", dependencies: ["TernSearch", "TernLM", "TernStore"]),
         .testTarget(name: "TernEnsemblesTests", dependencies: ["TernEnsembles", "TernLM"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TernTrainingTests", dependencies: ["TernTraining", "TernKernels", "TernModels", "TernGGUF", "TernLM", "TernTokenizers", "TernStore", "TernEmbeddings"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TernTrainingTests", dependencies: ["TernTraining", "TernRL", "TernEngine", "TernKernels", "TernModels", "TernGGUF", "TernLM", "TernTokenizers", "TernStore", "TernEmbeddings"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernServerTests", dependencies: [
             "TernServer", "TernLM", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

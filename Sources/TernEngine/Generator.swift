@@ -36,6 +36,10 @@ public struct GenerationResult: Sendable {
     public var logprobs: [Double] = []
     public var topLogprobs: [[(id: Int, logprob: Double)]] = []
     public var finishReason = FinishReason.length
+    /// The end-of-generation token that ended the sequence (in neither `ids` nor `text`) and,
+    /// with `logprobs` > 0, its log-probability: a policy-gradient step trains it too.
+    public var endToken: Int?
+    public var endLogprob: Double?
     /// The stop string that ended generation, if one did (finish reason `.stop` without it means EOS).
     public var stopSequence: String?
     public var promptSeconds: Double = 0
@@ -136,6 +140,8 @@ struct SequenceDecoder {
             guard c.allows(token) else { finish(.stop, onText: onText); return nil }  // nothing is allowed
         }
         if (!options.ignoreEOS || constraint != nil) && tokenizer.isEndOfGeneration(token) {
+            result.endToken = token
+            if options.logprobs > 0 { result.endLogprob = logprob(logits, of: token) }
             finish(.stop, onText: onText)
             return nil
         }

@@ -36,4 +36,14 @@ public final class LoadedModel: Sendable {
         self.adapters = adapters.map(\.path)
         model = try base.model.adapted(loras)
     }
+
+    /// `base` with adapters held in memory (listed by their `path`s): a training run samples
+    /// from its current weights this way, without writing or merging them.
+    public init(_ base: LoadedModel, adapters loras: [LoRAAdapter]) throws {
+        path = base.path
+        file = base.file
+        tokenizer = base.tokenizer
+        adapters = loras.map(\.path)
+        model = try base.model.adapted(loras)
+    }
 }

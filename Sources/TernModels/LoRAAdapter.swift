@@ -16,6 +16,17 @@ public struct LoRAAdapter: Sendable {
         package let a: [Float]  // (r, cols)
         package let b: [Float]  // (rows, r)
 
+        /// a: (rank, cols) row-major, b: (rows, rank); `scale` multiplies the product as applied.
+        public init(rank: Int, rows: Int, cols: Int, scale: Float, a: [Float], b: [Float]) {
+            precondition(a.count == rank * cols && b.count == rows * rank, "LoRA delta: A and B do not match rank \(rank), \(rows) × \(cols)")
+            self.rank = rank
+            self.rows = rows
+            self.cols = cols
+            self.scale = scale
+            self.a = a
+            self.b = b
+        }
+
         /// Row `o` of the merged weight: w (cols) += scale · Σ_r B[o, r]·A[r, :] (`tern export --merge`).
         public func merge(row o: Int, into w: UnsafeMutablePointer<Float>) {
             a.withUnsafeBufferPointer { a in
@@ -44,6 +55,15 @@ public struct LoRAAdapter: Sendable {
     public let alpha: Float
     /// By the name of the weight adapted, e.g. "blk.0.attn_q.weight".
     public let deltas: [String: Delta]
+
+    /// An adapter held in memory (a training run's current weights, applied without a file);
+    /// `path` names it in error messages.
+    public init(architecture: String, alpha: Float, deltas: [String: Delta], path: String) {
+        self.path = path
+        self.architecture = architecture
+        self.alpha = alpha
+        self.deltas = deltas
+    }
 
     /// Reads the adapter file at `path`.
     public init(path: String, scale: Float = 1) throws {

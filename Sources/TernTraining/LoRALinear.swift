@@ -1,5 +1,6 @@
 import Foundation
 import TernKernels
+import TernModels
 
 /// LoRA (Hu et al. 2021) on a frozen base layer: y = base(x) + (alpha / r) · B·A·dropout(x), with
 /// A (r, cols) and B (rows, r) the only trained weights. PEFT's conventions: A Kaiming-uniform
@@ -94,5 +95,18 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+extension LoRAAdapter {
+    /// `layers`' current weights as an adapter held in memory, applied by inference exactly as the
+    /// file `AdapterGGUF.write` would give (scale alpha / r): a training run samples from it.
+    public init(_ layers: [LoRALinear], architecture: String, name: String = "(training)") {
+        var deltas: [String: Delta] = [:]
+        for l in layers {
+            deltas[String(l.a.name.dropLast(".lora_a".count))] = Delta(rank: l.rank, rows: l.rows, cols: l.cols, scale: l.scale,
+                                                                        a: l.a.values, b: l.b.values)
+        }
+        self.init(architecture: architecture, alpha: layers.first?.alpha ?? 0, deltas: deltas, path: name)
     }
 }

@@ -7,7 +7,7 @@ public struct PackedBatch: Sendable, Equatable {
 
     public init() {}
 
-    mutating func append(_ e: EncodedExample) {
+    public mutating func append(_ e: EncodedExample) {
         let start = tokens.count
         tokens += e.tokens
         starts += Array(repeating: start, count: e.tokens.count)

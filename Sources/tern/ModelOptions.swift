@@ -11,24 +11,21 @@ struct ModelOptions: ParsableArguments {
     @Option(name: [.customShort("t"), .long], help: "Worker threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    func load() throws -> LoadedModel {
-        try load(threads: threads)
-    }
-
     @Option(name: .customLong("lora"), help: "A LoRA adapter (llama.cpp's GGUF format, as `tern train sft` writes it) to apply; repeatable.")
     var lora: [String] = []
 
     @Option(name: .customLong("lora-scale"), help: "Scale of the --lora adapters (1: as trained).")
     var loraScale: Float = 1
 
-    func load(threads: Int) throws -> LoadedModel {
+    /// Without `withAdapters`, the base model alone (a training run applies the adapters itself).
+    func load(threads: Int? = nil, withAdapters: Bool = true) throws -> LoadedModel {
         // A tuned name (gemma3-270m-it) is its base plus its shipped adapter, as trained (scale 1).
         let resolved = try ModelStore().resolveModel(model)
         for file in lora where !FileManager.default.fileExists(atPath: file) {
             throw CommandError("--lora \(file): no such file")
         }
-        return try LoadedModel(path: resolved.path, threads: max(1, threads),
-                               adapters: resolved.adapters.map { ($0, 1) } + lora.map { ($0, loraScale) })
+        let adapters = resolved.adapters.map { ($0, Float(1)) } + lora.map { ($0, loraScale) }
+        return try LoadedModel(path: resolved.path, threads: max(1, threads ?? self.threads), adapters: withAdapters ? adapters : [])
     }
 }
 

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import TernEngine
 import TernEnsembles
 import TernLM
+import TernRL
 
 struct Synth: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,12 +16,14 @@ struct Synth: AsyncParsableCommand {
             not name its topic and was not kept before.
             """)
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case instructions, topics, dialogues, sentences }
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case instructions, topics, dialogues, sentences, solutions }
 
     @OptionGroup var modelOptions: ModelOptions
-    @Argument(help: "What to make: instructions, topics, dialogues or sentences (labelled by topic, for classification).") var kind: Kind
+    @Argument(help: "What to make: instructions, topics, dialogues, sentences (labelled by topic, for classification) or solutions (verified worked arithmetic, as chats for tern train sft: a cold start before tern train grpo).")
+    var kind: Kind
     @Option(help: "Output JSONL of kept records.") var out: String
-    @Option(help: "Instructions: kept examples to reach. Dialogues: how many. Sentences: attempts per topic.") var count = 200
+    @Option(help: "Instructions: kept examples to reach. Dialogues: how many. Sentences: attempts per topic. Solutions: problems to try.") var count = 200
+    @Option(help: "Solutions: answers sampled per problem (the first right one is kept).") var samples = 8
     @Option(name: .customLong("max-attempts"), help: "Instructions: prompts to try at most.") var maxAttempts = 2000
     @Option(help: "Topics, comma-separated (instructions: default the built-in 24; topics and dialogues: default five; sentences: 24 everyday categories). 'held-out' names the instruction topics kept out of training.")
     var topics: String?
@@ -37,6 +41,7 @@ struct Synth: AsyncParsableCommand {
 
     func run() async throws {
         guard count > 0, batchSize > 0 else { throw CommandError("--count and --batch-size must be at least 1") }
+        if kind == .solutions { return try solutions() }
         let loaded = try modelOptions.load()
         let model = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: 2048)
         // A base model (few-shot) grades by likelihood on 1–9; a chat model writes its grade on 1–10.
@@ -78,6 +83,8 @@ struct Synth: AsyncParsableCommand {
             stats = try await synth.dialogues(questions, kept: kept, rejected: rejected, progress: report)
         case .sentences:
             stats = try await synth.sentences(topicList, perTopic: count, kept: kept, rejected: rejected, progress: report)
+        case .solutions:
+            preconditionFailure("solutions are written by solutions()")
         }
         let all = kept.count + rejected.count
         emit(String(format: "%@: %d kept, %d rejected in the file (pass rate %.1f%%); this run %d of %d (%.1f%%)\n", out, kept.count,
@@ -87,6 +94,32 @@ struct Synth: AsyncParsableCommand {
             emit("  " + k.padding(toLength: 11, withPad: " ", startingAt: 0)
                  + String(format: "%4d / %4d passed (%.0f%%)\n", v[0], v[1], v[1] == 0 ? 0 : 100 * Double(v[0]) / Double(v[1])))
         }
+    }
+
+    /// Verified worked solutions of training problems (never the held-out ones), sampled few-shot
+    /// at temperature 0.7, written as chats in the `<think>`/`<answer>` format.
+    private func solutions() throws {
+        guard samples > 0 else { throw CommandError("--samples must be at least 1") }
+        let loaded = try modelOptions.load()
+        var collector = WorkedSolutions(loaded: loaded, samples: samples)
+        collector.seed = seed
+        let problems = ArithmeticTask().trainingProblems(count: count, step: 1_000_000, seed: seed)
+        let start = Date()
+        let kept = try collector.collect(problems) { done, kept in
+            if done % 25 == 0 || done == problems.count {
+                note(String(format: "synth solutions: %d of %d problems, %d kept, %.0f s", done, problems.count, kept, Date().timeIntervalSince(start)))
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let lines = try kept.map { String(decoding: try encoder.encode(["messages": $0.messages]), as: UTF8.self) + "\n" }
+        do {
+            try Data(lines.joined().utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+        } catch {
+            throw CommandError("cannot write \(out) (\(error.localizedDescription)): check the folder exists and is writable")
+        }
+        emit(String(format: "%@: %d verified solutions of %d problems (%.1f%%)\n", out, kept.count, problems.count,
+                    100 * Double(kept.count) / Double(max(1, problems.count))))
     }
 }
 

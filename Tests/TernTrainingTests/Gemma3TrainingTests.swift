@@ -47,9 +47,22 @@ final class Gemma3TrainingTests: XCTestCase {
         return try XCTUnwrap(loaded as? Gemma3)
     }
 
-    /// The tiny model's GGUF file (the caller removes it).
-    static func writeModel(_ tensors: [(name: String, shape: [Int], data: [Float])]) throws -> String {
+    /// The tiny model's GGUF file (the caller removes it); with `tokenizer`, a SentencePiece
+    /// vocabulary of V pieces too ("<pad>", "<eos>", "<bos>", "<unk>", then "▁a" … "▁z", "▁0" …), so the
+    /// engine can load and sample from it.
+    static func writeModel(_ tensors: [(name: String, shape: [Int], data: [Float])], tokenizer: Bool = false) throws -> String {
         var w = GGUFWriter()
+        if tokenizer {
+            let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ").prefix(V - 4)
+            let pieces = ["<pad>", "<eos>", "<bos>", "<unk>"] + letters.map { "▁\($0)" }
+            w.add("tokenizer.ggml.model", .string("llama"))
+            w.add("tokenizer.ggml.tokens", .array(pieces.map { .string($0) }))
+            w.add("tokenizer.ggml.scores", .array(pieces.indices.map { .float32(-Float($0)) }))
+            w.add("tokenizer.ggml.token_type", .array(pieces.indices.map { .int32($0 < 4 ? 3 : 1) }))
+            w.add("tokenizer.ggml.bos_token_id", .uint32(2))
+            w.add("tokenizer.ggml.eos_token_id", .uint32(1))
+            w.add("tokenizer.ggml.add_bos_token", .bool(true))
+        }
         w.add("general.architecture", .string("gemma3"))
         for (k, v) in [("embedding_length", C), ("attention.head_count", H), ("attention.head_count_kv", Hkv),
                        ("attention.key_length", D), ("block_count", layers), ("feed_forward_length", F),
