@@ -35,9 +35,11 @@ public struct WorkedSolutions {
         }
     }
 
-    /// For each problem, the first of its samples that is right throughout (or none).
-    /// `onProblem` sees (problems done, solutions kept).
-    public func collect(_ problems: [ArithmeticProblem], onProblem: (Int, Int) -> Void = { _, _ in }) throws -> [Solution] {
+    /// For each problem, the first of its samples that is right throughout (or none). `onKept`
+    /// sees each solution as it is found (so a long run can write it at once), `onProblem`
+    /// (problems done, solutions kept).
+    public func collect(_ problems: [ArithmeticProblem], onKept: (Solution) throws -> Void = { _ in },
+                        onProblem: (Int, Int) -> Void = { _, _ in }) throws -> [Solution] {
         let session = Session(loaded, contextSize: 1024)
         var kept: [Solution] = []
         for (k, p) in problems.enumerated() {
@@ -48,7 +50,10 @@ public struct WorkedSolutions {
                                                                seed: seed &* 1_000_003 &+ UInt64(k * 100 + i)))
             }
             let results = try ForkedGenerator(session: session).generate(tokens: prompt, options: options)
-            if let s = results.lazy.compactMap({ Self.verified($0.text, problem: p) }).first { kept.append(s) }
+            if let s = results.lazy.compactMap({ Self.verified($0.text, problem: p) }).first {
+                kept.append(s)
+                try onKept(s)
+            }
             onProblem(k + 1, kept.count)
         }
         return kept

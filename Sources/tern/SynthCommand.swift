@@ -104,19 +104,20 @@ struct Synth: AsyncParsableCommand {
         var collector = WorkedSolutions(loaded: loaded, samples: samples)
         collector.seed = seed
         let problems = ArithmeticTask().trainingProblems(count: count, step: 1_000_000, seed: seed)
+        // Written as found: a run stopped early keeps what it verified.
+        guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out) else {
+            throw CommandError("cannot write \(out): check the folder exists and is writable")
+        }
+        defer { try? file.close() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
         let start = Date()
-        let kept = try collector.collect(problems) { done, kept in
+        let kept = try collector.collect(problems, onKept: { s in
+            file.write(try encoder.encode(["messages": s.messages]) + Data("\n".utf8))
+        }) { done, kept in
             if done % 25 == 0 || done == problems.count {
                 note(String(format: "synth solutions: %d of %d problems, %d kept, %.0f s", done, problems.count, kept, Date().timeIntervalSince(start)))
             }
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let lines = try kept.map { String(decoding: try encoder.encode(["messages": $0.messages]), as: UTF8.self) + "\n" }
-        do {
-            try Data(lines.joined().utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-        } catch {
-            throw CommandError("cannot write \(out) (\(error.localizedDescription)): check the folder exists and is writable")
         }
         emit(String(format: "%@: %d verified solutions of %d problems (%.1f%%)\n", out, kept.count, problems.count,
                     100 * Double(kept.count) / Double(max(1, problems.count))))
