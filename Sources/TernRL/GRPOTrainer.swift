@@ -148,7 +148,7 @@ public final class GRPOTrainer {
             let results = try ForkedGenerator(session: session).generate(prompts: Array(ids[range]), options: options)
             for (k, r) in zip(range, results) {
                 tokens += r.ids.count
-                if let answer = ThinkAnswer(r.text).answer, prompts[k].verify(answer) { correct += 1 }
+                if prompts[k].isCorrect(r.text) { correct += 1 }
             }
         }
         return (Double(correct) / Double(max(1, prompts.count)), Double(tokens) / Double(max(1, prompts.count)))
@@ -182,24 +182,24 @@ public final class GRPOTrainer {
 
         // Rewards and advantages, group by group.
         var rewardSums = [String: Double](), totals: [Double] = [], correct = 0
-        var sequences: [Sequence] = []
+        var answers: [TrainingAnswer] = []
         for (k, group) in samples.enumerated() {
             var groupRewards: [Double] = []
             for s in group {
                 let rollout = Rollout(prompt: prompts[k], text: s.text, tokens: s.ids.count, finished: s.finished)
                 for r in rewards { rewardSums[r.name, default: 0] += r.score(rollout) }
                 groupRewards.append(Reward.total(rewards, for: rollout))
-                if let answer = ThinkAnswer(s.text).answer, prompts[k].verify(answer) { correct += 1 }
+                if prompts[k].isCorrect(s.text) { correct += 1 }
             }
             totals += groupRewards
             for (s, a) in zip(group, settings.objective.advantages(groupRewards)) where !s.ids.isEmpty {
-                sequences.append(Sequence(prompt: promptIDs[k], sample: s, advantage: a))
+                answers.append(TrainingAnswer(prompt: promptIDs[k], sample: s, advantage: a))
             }
         }
         let n = Double(max(1, totals.count))
-        let weights = settings.objective.tokenWeights(lengths: sequences.map(\.sample.ids.count))
-        for i in sequences.indices { sequences[i].weight = weights[i] }
-        let batches = pack(sequences)
+        let weights = settings.objective.tokenWeights(lengths: answers.map(\.sample.ids.count))
+        for i in answers.indices { answers[i].weight = weights[i] }
+        let batches = pack(answers)
 
         // The reference model's log-probabilities (the parameters as the run started).
         var refs: [[Double]]? = nil
@@ -232,14 +232,14 @@ public final class GRPOTrainer {
             optimizer.step(learningRate: rate)
         }
         let end = Date()
-        let answerTokens = sequences.reduce(0) { $0 + $1.sample.ids.count }
+        let answerTokens = answers.reduce(0) { $0 + $1.sample.ids.count }  // = every sampled token (empty answers add none)
         let trainedTokens = batches.reduce(0) { $0 + $1.tokens.count } * (iterations + (refs == nil ? 0 : 1))
         var entry = GRPOStepLog(
             step: step + 1, steps: settings.steps, reward: totals.reduce(0, +) / n, rewards: rewardSums.mapValues { $0 / n },
-            accuracy: Double(correct) / n, responseLength: Double(samples.joined().reduce(0) { $0 + $1.ids.count }) / n,
+            accuracy: Double(correct) / n, responseLength: Double(answerTokens) / n,
             kl: kl / Double(max(1, counted)), clipFraction: Double(clipped) / Double(max(1, answerTokens)),
             samplerMismatch: mismatch / Double(max(1, counted)), gradNorm: norm, learningRate: rate,
-            samplingTokensPerSecond: Double(samples.joined().reduce(0) { $0 + $1.ids.count }) / max(1e-9, sampled.timeIntervalSince(start)),
+            samplingTokensPerSecond: Double(answerTokens) / max(1e-9, sampled.timeIntervalSince(start)),
             trainingTokensPerSecond: Double(trainedTokens) / max(1e-9, end.timeIntervalSince(sampled)),
             seconds: end.timeIntervalSince(start))
         if (step + 1) % max(1, settings.evalEvery) == 0 || step + 1 == settings.steps {
@@ -257,7 +257,7 @@ public final class GRPOTrainer {
     }
 
     /// One answer to train on.
-    struct Sequence {
+    struct TrainingAnswer {
         var prompt: [Int]
         var sample: GRPOSample
         var advantage: Double
@@ -271,9 +271,9 @@ public final class GRPOTrainer {
         var old: [Double] = [], advantage: [Double] = [], weight: [Double] = []
     }
 
-    func pack(_ sequences: [Sequence]) -> [Batch] {
+    func pack(_ answers: [TrainingAnswer]) -> [Batch] {
         var batches: [Batch] = [], current = Batch()
-        for s in sequences {
+        for s in answers {
             let tokens = s.prompt + s.sample.ids
             if !current.tokens.isEmpty && current.tokens.count + tokens.count > settings.batchTokens {
                 batches.append(current)

@@ -42,10 +42,7 @@ public struct Reward: Sendable {
     /// 1 when the text inside `<answer>…</answer>` is what the task's verifier accepts, else 0
     /// (no answer tag: 0; DeepSeek-R1 asked for the answer in a fixed place, so that it can be checked).
     public static func accuracy(weight: Double = 1) -> Reward {
-        Reward("accuracy", weight: weight) { r in
-            guard let answer = ThinkAnswer(r.text).answer else { return 0 }
-            return r.prompt.verify(answer) ? 1 : 0
-        }
+        Reward("accuracy", weight: weight) { r in r.prompt.isCorrect(r.text) ? 1 : 0 }
     }
 
     /// 1 when the whole answer is `<think>…</think>` then `<answer>…</answer>` (whitespace around

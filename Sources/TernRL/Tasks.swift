@@ -18,6 +18,11 @@ public struct TaskPrompt: Sendable {
         self.expected = expected
         self.verify = verify
     }
+
+    /// Whether `text` puts an answer the verifier accepts inside `<answer>…</answer>`.
+    public func isCorrect(_ text: String) -> Bool {
+        ThinkAnswer(text).answer.map(verify) ?? false
+    }
 }
 
 /// Something to practise: prompts drawn for training, a held-out split training never sees, and

@@ -56,12 +56,7 @@ struct Train: ParsableCommand {
             guard ctx > 1, batchTokens > 0, epochs > 0, lr > 0 else {
                 throw CommandError("--ctx, --batch-tokens, --epochs and --lr must be positive")
             }
-            let targets = try loraTargets.split(separator: ",").map { name -> LoRATarget in
-                guard let t = LoRATarget(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                    throw CommandError("unknown --lora-targets entry '\(name)': use q, k, v, o, gate, up, down")
-                }
-                return t
-            }
+            let targets = try parseLoRATargets(loraTargets)
             guard adapterType == "f32" || adapterType == "f16" else { throw CommandError("--adapter-type must be f32 or f16, not \(adapterType)") }
             // Every step allocates and frees the same large activation buffers: kept in the heap,
             // they are reused instead of faulted in and cleared anew.
@@ -141,6 +136,16 @@ struct Train: ParsableCommand {
             if !evals.isEmpty { chart.series.append(.init(name: "held-out", points: evals, dashed: true)) }
             try? Data(chart.svg().utf8).write(to: URL(fileURLWithPath: out + "/loss.svg"), options: .atomic)
         }
+    }
+}
+
+/// `--lora-targets` ("q,k,v") as targets, or a one-line error naming the bad entry.
+func parseLoRATargets(_ list: String) throws -> [LoRATarget] {
+    try list.split(separator: ",").map { name in
+        guard let t = LoRATarget(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+            throw CommandError("unknown --lora-targets entry '\(name)': use q, k, v, o, gate, up, down")
+        }
+        return t
     }
 }
 

@@ -68,12 +68,7 @@ extension Train {
                 throw CommandError("--loss-averaging must be token or sequence, not \(lossAveraging)")
             }
             let rewardList = try parseRewards()
-            let targets = try loraTargets.split(separator: ",").map { name -> LoRATarget in
-                guard let t = LoRATarget(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                    throw CommandError("unknown --lora-targets entry '\(name)': use q, k, v, o, gate, up, down")
-                }
-                return t
-            }
+            let targets = try parseLoRATargets(loraTargets)
             tern_keep_freed_memory()
             let starts = try ModelStore().resolveModel(modelOptions.model).adapters + modelOptions.lora + (try `init`.map { [try adapterFile($0)] } ?? [])
             guard starts.count <= 1 else { throw CommandError("tern train grpo starts from one adapter at a time (\(starts.joined(separator: ", ")))") }
