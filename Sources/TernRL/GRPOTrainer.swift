@@ -1,6 +1,7 @@
 import Foundation
 import TernEngine
 import TernModels
+import TernSearch
 import TernTraining
 
 /// The settings of a GRPO run.
@@ -152,6 +153,27 @@ public final class GRPOTrainer {
             }
         }
         return (Double(correct) / Double(max(1, prompts.count)), Double(tokens) / Double(max(1, prompts.count)))
+    }
+
+    /// Majority-vote accuracy on `prompts`: `samples` answers to each at `temperature` (one prompt
+    /// evaluation per problem, the answers decoded as one forked batch), the most frequent text
+    /// inside `<answer>` wins (ties: the first drawn), checked by the verifier.
+    public func majorityAccuracy(on prompts: [TaskPrompt], samples: Int, temperature: Float = 0.8, seed: UInt64 = 1) throws -> Double {
+        let ids = try prompts.map(render)
+        let session = Session(try policy(), contextSize: (ids.map(\.count).max() ?? 0) + settings.maxTokens + 2)
+        var correct = 0
+        for (k, prompt) in prompts.enumerated() {
+            let options = (0..<samples).map { i in
+                GenerationOptions(maxTokens: settings.maxTokens,
+                                  sampling: SamplingParameters(temperature: temperature, topK: 0, topP: 1, minP: 0,
+                                                               seed: seed &* 1_000_003 &+ UInt64(k * 1000 + i)))
+            }
+            let candidates = try ForkedGenerator(session: session).generate(tokens: ids[k], options: options).map {
+                Candidate(steps: [$0.text], answer: ThinkAnswer($0.text).answer)
+            }
+            if let vote = MajorityVote.select(candidates)?.answer, prompt.verify(vote) { correct += 1 }
+        }
+        return Double(correct) / Double(max(1, prompts.count))
     }
 
     // MARK: Training

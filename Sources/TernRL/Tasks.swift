@@ -1,4 +1,5 @@
 import Foundation
+import TernLM
 import TernSearch
 
 /// One prompt of a task with verifiable answers: the question as the user asks it, and the check
@@ -36,7 +37,9 @@ public protocol RLTask: Sendable {
 }
 
 /// The seeded two-step word problems of `tern experiment ttc`. Held out: those 100 problems
-/// (seed 1); training draws from other seeds and skips any question of the held-out set.
+/// (seed 1); training draws from other seeds and skips any question of the held-out set. With
+/// `heldOutSteps: 3` the held-out set is 100 three-step problems instead, harder than anything
+/// training draws.
 public struct ArithmeticTask: RLTask {
     public var name: String { "arithmetic" }
     public let heldOutProblems: [ArithmeticProblem]
@@ -48,9 +51,9 @@ public struct ArithmeticTask: RLTask {
         inside <answer> </answer>.
         """
 
-    public init(heldOutCount: Int = 100, heldOutSeed: UInt64 = 1) {
-        heldOutProblems = ArithmeticProblems.generate(count: heldOutCount, seed: heldOutSeed)
-        heldQuestions = Set(heldOutProblems.map(\.question))
+    public init(heldOutCount: Int = 100, heldOutSeed: UInt64 = 1, heldOutSteps: Int = 2) {
+        heldOutProblems = ArithmeticProblems.generate(count: heldOutCount, seed: heldOutSeed, steps: heldOutSteps)
+        heldQuestions = Set(ArithmeticProblems.generate(count: max(100, heldOutCount), seed: heldOutSeed).map(\.question))
     }
 
     public var heldOut: [TaskPrompt] { heldOutProblems.map(Self.prompt) }
@@ -76,5 +79,18 @@ public struct ArithmeticTask: RLTask {
     public static func number(in answer: String) -> Int? {
         let numbers = answer.split(whereSeparator: { !$0.isNumber && $0 != "-" }).compactMap { Int($0) }
         return numbers.count == 1 ? numbers[0] : nil
+    }
+
+    /// The task as `tern experiment ttc --format tags` asks it: the user's message rendered by the
+    /// chat template (generation prompt included), the answer read from `<answer>`, the end of the
+    /// turn ending it.
+    public static func chatFormat(template: any ChatTemplate) throws -> TTCExperiment.Format {
+        let mark = "\u{1}QUESTION\u{1}"
+        let parts = try template.render([.user(instructions + "\n\n" + mark)], addGenerationPrompt: true).components(separatedBy: mark)
+        guard parts.count == 2 else { throw LMError.invalidRequest("the chat template repeats or drops the user's message") }
+        let (before, after) = (parts[0], parts[1])
+        return TTCExperiment.Format(name: "tags", prompt: { before + $0.question + after }, stop: []) { text in
+            ThinkAnswer(text).answer.flatMap(number(in:)).map(String.init)
+        }
     }
 }

@@ -4,6 +4,7 @@ import TernEngine
 import TernEnsembles
 import TernLM
 import TernRL
+import TernSearch
 
 struct Synth: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,14 +17,15 @@ struct Synth: AsyncParsableCommand {
             not name its topic and was not kept before.
             """)
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case instructions, topics, dialogues, sentences, solutions }
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case instructions, topics, dialogues, sentences, solutions, verifier }
 
     @OptionGroup var modelOptions: ModelOptions
-    @Argument(help: "What to make: instructions, topics, dialogues, sentences (labelled by topic, for classification) or solutions (verified worked arithmetic, as chats for tern train sft: a cold start before tern train grpo).")
+    @Argument(help: "What to make: instructions, topics, dialogues, sentences (labelled by topic, for classification) solutions (verified worked arithmetic, as chats for tern train sft: a cold start before tern train grpo) or verifier (the policy's own answers labelled right or wrong, whole and step by step, to train an outcome and a process reward model).")
     var kind: Kind
     @Option(help: "Output JSONL of kept records.") var out: String
     @Option(help: "Instructions: kept examples to reach. Dialogues: how many. Sentences: attempts per topic. Solutions: problems to try.") var count = 200
-    @Option(help: "Solutions: answers sampled per problem (the first right one is kept).") var samples = 8
+    @Option(help: "Solutions: answers sampled per problem (the first right one is kept). Verifier: answers labelled per problem.") var samples = 8
+    @Option(help: "Verifier: completions sampled from each step of a wrong answer (the step is good when one reaches the right answer).") var rollouts = 4
     @Option(name: .customLong("max-attempts"), help: "Instructions: prompts to try at most.") var maxAttempts = 2000
     @Option(help: "Topics, comma-separated (instructions: default the built-in 24; topics and dialogues: default five; sentences: 24 everyday categories). 'held-out' names the instruction topics kept out of training.")
     var topics: String?
@@ -42,6 +44,7 @@ struct Synth: AsyncParsableCommand {
     func run() async throws {
         guard count > 0, batchSize > 0 else { throw CommandError("--count and --batch-size must be at least 1") }
         if kind == .solutions { return try solutions() }
+        if kind == .verifier { return try await verifier() }
         let loaded = try modelOptions.load()
         let model = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: 2048)
         // A base model (few-shot) grades by likelihood on 1–9; a chat model writes its grade on 1–10.
@@ -83,8 +86,8 @@ struct Synth: AsyncParsableCommand {
             stats = try await synth.dialogues(questions, kept: kept, rejected: rejected, progress: report)
         case .sentences:
             stats = try await synth.sentences(topicList, perTopic: count, kept: kept, rejected: rejected, progress: report)
-        case .solutions:
-            preconditionFailure("solutions are written by solutions()")
+        case .solutions, .verifier:
+            preconditionFailure("solutions and verifier data are written by solutions() and verifier()")
         }
         let all = kept.count + rejected.count
         emit(String(format: "%@: %d kept, %d rejected in the file (pass rate %.1f%%); this run %d of %d (%.1f%%)\n", out, kept.count,
@@ -121,6 +124,43 @@ struct Synth: AsyncParsableCommand {
         }
         emit(String(format: "%@: %d verified solutions of %d problems (%.1f%%)\n", out, kept.count, problems.count,
                     100 * Double(kept.count) / Double(max(1, problems.count))))
+    }
+}
+
+extension Synth {
+    /// Outcome and process labels of the policy's own answers to training problems, asked in the
+    /// `<think>`/`<answer>` format through the chat template (the format `tern experiment ttc
+    /// --format tags` searches in), as prompt/completion records for `tern train sft`.
+    private func verifier() async throws {
+        guard samples > 0, rollouts > 0 else { throw CommandError("--samples and --rollouts must be at least 1") }
+        let loaded = try modelOptions.load()
+        let model = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: 2048)
+        let format = try ArithmeticTask.chatFormat(template: LocalModel.chatTemplate(for: loaded))
+        var data = VerifierData(policy: model)
+        data.samples = samples
+        data.rollouts = rollouts
+        data.seed = seed
+        let problems = ArithmeticTask().trainingProblems(count: count, step: 2_000_000, seed: seed)
+        guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out) else {
+            throw CommandError("cannot write \(out): check the folder exists and is writable")
+        }
+        defer { try? file.close() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let start = Date()
+        var counts: [String: Int] = [:]
+        for (k, p) in problems.enumerated() {
+            let task = ArithmeticTask.prompt(p)
+            for e in try await data.examples(question: p.question, prompt: format.prompt(p), index: k, isCorrect: { task.isCorrect($0) }) {
+                file.write(try encoder.encode(e) + Data("\n".utf8))
+                counts["\(e.kind.rawValue) \(e.label ? "yes" : "no")", default: 0] += 1
+            }
+            if (k + 1) % 10 == 0 || k + 1 == problems.count {
+                note(String(format: "synth verifier: %d of %d problems, %.0f s · ", k + 1, problems.count, Date().timeIntervalSince(start))
+                     + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
+        }
+        emit("\(out): " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n")
     }
 }
 

@@ -57,6 +57,9 @@ extension Train {
         @Option(help: "Seed for prompts, sampling and LoRA initialisation.") var seed: UInt64 = 0
         @Flag(name: .customLong("eval-only"), help: "Only measure the starting model's greedy accuracy on the held-out problems (no training, nothing written).")
         var evalOnly = false
+        @Option(help: "With --eval-only: also majority vote over K answers at temperature 0.8.") var majority = 0
+        @Flag(name: .customLong("three-step"), help: "With --eval-only: measure on 100 three-step problems (seed 1), harder than any training draws.")
+        var threeStep = false
 
         func run() throws {
             guard group > 1, promptsPerStep > 0, steps > 0, lr > 0, maxTokens > 0, iterations > 0 else {
@@ -94,14 +97,19 @@ extension Train {
             settings.evalEvery = evalEvery
             settings.checkpointEvery = checkpointEvery
             settings.seed = seed
-            let run = GRPOTrainer(model: trainer, loaded: loaded, task: ArithmeticTask(heldOutCount: min(100, max(1, heldOut))), rewards: rewardList, render: { p in
+            let run = GRPOTrainer(model: trainer, loaded: loaded, task: ArithmeticTask(heldOutCount: min(100, max(1, heldOut)), heldOutSteps: threeStep ? 3 : 2), rewards: rewardList, render: { p in
                 tokenizer.encode(try template.render([.user(p.message)], addGenerationPrompt: true), addSpecial: true, parseSpecial: true)
             }, settings: settings, out: out, fingerprint: try fingerprint(settings, starts: starts))
             if evalOnly {
                 let start = Date()
                 let (accuracy, tokens) = try run.accuracy(on: run.task.heldOut)
-                emit(String(format: "held-out greedy accuracy: %.1f%% of %d problems (%.0f tokens an answer), %.0f s\n",
-                            100 * accuracy, run.task.heldOut.count, tokens, Date().timeIntervalSince(start)))
+                let kind = threeStep ? "three-step problems" : "problems"
+                emit(String(format: "held-out greedy accuracy: %.1f%% of %d ", 100 * accuracy, run.task.heldOut.count) + kind
+                     + String(format: " (%.0f tokens an answer), %.0f s\n", tokens, Date().timeIntervalSince(start)))
+                if majority > 1 {
+                    let vote = try run.majorityAccuracy(on: run.task.heldOut, samples: majority)
+                    emit(String(format: "held-out majority of %d: %.1f%%, %.0f s\n", majority, 100 * vote, Date().timeIntervalSince(start)))
+                }
                 return
             }
             note("tern train grpo: \(task), \(steps) steps of \(promptsPerStep) prompts × \(group) answers, LoRA rank \(loraRank)"

@@ -19,7 +19,10 @@ final class ExperimentTests: XCTestCase {
         XCTAssertEqual(a, b)
         XCTAssertNotEqual(a, ArithmeticProblems.generate(count: 50, seed: 8))
         XCTAssertEqual(Set(a.map(\.question)).count, 50)
-        for p in a {
+        let three = ArithmeticProblems.generate(count: 50, seed: 7, steps: 3)
+        XCTAssertEqual(three, ArithmeticProblems.generate(count: 50, seed: 7, steps: 3))
+        XCTAssertTrue(three.allSatisfy { $0.solution.split(separator: "\n").count == 4 })  // three steps and the answer
+        for p in a + three {
             // Every step "x op y = z." is true arithmetic, chains from the last, and ends in the answer.
             var last: Int?
             let lines = p.solution.split(separator: "\n")

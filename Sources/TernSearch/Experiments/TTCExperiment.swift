@@ -22,7 +22,31 @@ public struct TTCExperiment: Sendable {
         public var temperature = 0.8
         public var maxTokens = 64
         public var stepTokens = 24
+        /// Whether the judges get `ormPreamble`/`prmPreamble` (judged examples for an untrained
+        /// model to follow); a trained verifier is asked the bare question it learned.
+        public var judgePreambles = true
         public init() {}
+    }
+
+    /// How a problem is put to the policy and its answer read back.
+    public struct Format: Sendable {
+        public var name: String
+        /// The prompt text (raw; a chat template's rendering for a chat format).
+        public var prompt: @Sendable (ArithmeticProblem) -> String
+        public var stop: [String]
+        public var extract: AnswerExtractorFunction
+
+        public init(name: String, prompt: @escaping @Sendable (ArithmeticProblem) -> String, stop: [String],
+                    extract: @escaping AnswerExtractorFunction) {
+            self.name = name
+            self.prompt = prompt
+            self.stop = stop
+            self.extract = extract
+        }
+
+        /// The few-shot prompt of `ArithmeticProblems`, one step a line, "Answer: N".
+        public static let fewShot = Format(name: "few-shot", prompt: ArithmeticProblems.prompt(for:), stop: ArithmeticProblems.stop,
+                                           extract: AnswerExtractor.answerLine)
     }
 
     /// One strategy at one N over all problems.
@@ -64,11 +88,13 @@ public struct TTCExperiment: Sendable {
     /// engines keep both cores busier than one engine with two threads.
     public let workers: [Models]
     public let configuration: Configuration
+    public let format: Format
 
-    public init(workers: [Models], configuration: Configuration = Configuration()) {
+    public init(workers: [Models], configuration: Configuration = Configuration(), format: Format = .fewShot) {
         precondition(!workers.isEmpty, "at least one worker")
         self.workers = workers
         self.configuration = configuration
+        self.format = format
     }
 
     public var problems: [ArithmeticProblem] { ArithmeticProblems.generate(count: configuration.problems, seed: configuration.seed) }
@@ -122,10 +148,10 @@ public struct TTCExperiment: Sendable {
     private func solve(_ problem: ArithmeticProblem, index: Int, models: Models) async throws -> [Outcome] {
         let cfg = configuration
         var out: [Outcome] = []
-        let prompt = Prompt.text(ArithmeticProblems.prompt(for: problem))
+        let prompt = Prompt.text(format.prompt(problem))
         let truth = String(problem.answer)
         let parameters = GenerationParameters(temperature: cfg.temperature, seed: cfg.seed &* 1_000_003 &+ UInt64(index),
-                                              maxTokens: cfg.maxTokens, stop: ArithmeticProblems.stop)
+                                              maxTokens: cfg.maxTokens, stop: format.stop)
         // One pool of samples for the sampling strategies, each scored once by the ORM.
         let t0 = Date()
         let pool = try await samplePool(prompt: prompt, problem: problem.question, parameters: parameters, models: models)
@@ -144,7 +170,7 @@ public struct TTCExperiment: Sendable {
             }
         }
         // Step-wise searches: one full search per N.
-        let prm = ProcessRewardModel(lm: models.processJudge, preamble: Self.prmPreamble)
+        let prm = ProcessRewardModel(lm: models.processJudge, preamble: cfg.judgePreambles ? Self.prmPreamble : "")
         func search(_ strategy: any SearchStrategy) async throws -> (SearchResult, Double) {
             let t = Date()
             let r = try await strategy.run(problem: problem.question, prompt: prompt, context: SearchContext(lm: models.policy, parameters: parameters))
@@ -152,7 +178,7 @@ public struct TTCExperiment: Sendable {
         }
         for n in cfg.budgets {
             let (r, seconds) = try await search(BeamSearch(n: n, width: min(cfg.width, n), maxIterations: cfg.maxIterations,
-                                                           delimiter: "\n", stepTokens: cfg.stepTokens, scorer: prm))
+                                                           delimiter: "\n", stepTokens: cfg.stepTokens, scorer: prm, extract: format.extract))
             out.append(Outcome(strategy: "beam search (PRM)", n: n, right: r.best.answer == truth, tokens: r.spend.generatedTokens,
                                calls: r.spend.calls, seconds: seconds))
         }
@@ -161,12 +187,12 @@ public struct TTCExperiment: Sendable {
         // in proportion); below M the width changes, so those run on their own.
         let largest = cfg.budgets.max() ?? 1
         let full = try await search(DVTS(n: largest, width: min(cfg.width, largest), maxIterations: cfg.maxIterations,
-                                         delimiter: "\n", stepTokens: cfg.stepTokens, scorer: prm))
+                                         delimiter: "\n", stepTokens: cfg.stepTokens, scorer: prm, extract: format.extract))
         for n in cfg.budgets {
             let width = min(cfg.width, n)
             let (r, seconds) = n >= cfg.width ? full
                 : try await search(DVTS(n: n, width: width, maxIterations: cfg.maxIterations, delimiter: "\n",
-                                        stepTokens: cfg.stepTokens, scorer: prm))
+                                        stepTokens: cfg.stepTokens, scorer: prm, extract: format.extract))
             let share = n >= cfg.width ? Double(n / width) / Double(r.leaves.count) : 1
             let leaves = r.leaves.prefix(n / width)
             let best = leaves.first { $0.score == leaves.map(\.score).max() }
@@ -179,8 +205,8 @@ public struct TTCExperiment: Sendable {
     private func samplePool(prompt: Prompt, problem: String, parameters: GenerationParameters, models: Models) async throws -> (candidates: [Candidate], tokens: [Int]) {
         let context = SearchContext(lm: models.policy, parameters: parameters)
         let choices = try await context.sample(prompt, n: configuration.budgets.max() ?? 1)
-        let orm = OutcomeRewardModel(lm: models.outcomeJudge, preamble: Self.ormPreamble)
-        var candidates = choices.map { Candidate(steps: [$0.text], answer: AnswerExtractor.answerLine($0.text), complete: $0.finishReason == .stop) }
+        let orm = OutcomeRewardModel(lm: models.outcomeJudge, preamble: configuration.judgePreambles ? Self.ormPreamble : "")
+        var candidates = choices.map { Candidate(steps: [$0.text], answer: format.extract($0.text), complete: $0.finishReason == .stop) }
         let scores = try await orm.stepScores(problem: problem, solutions: candidates.map(\.steps), known: candidates.map { _ in [] }, context: context)
         for i in candidates.indices {
             candidates[i].stepScores = scores[i]

@@ -42,7 +42,12 @@ public struct OutcomeRewardModel: Scorer {
     }
 
     private func question(_ problem: String, _ steps: [String]) -> String {
-        preamble + "Problem: \(problem)\nSolution: \(steps.joined())\nIs the solution correct?"
+        preamble + Self.question(problem: problem, solution: steps.joined())
+    }
+
+    /// The question after the preamble, answered " Yes" or " No" (a trained verifier learns it).
+    public static func question(problem: String, solution: String) -> String {
+        "Problem: \(problem)\nSolution: \(solution)\nIs the solution correct?"
     }
 
     public func stepScores(problem: String, steps: [String], context: SearchContext) async throws -> [Double] {
@@ -88,12 +93,17 @@ public struct ProcessRewardModel: Scorer {
         var questions: [String] = [], owner: [Int] = []
         for (i, steps) in solutions.enumerated() {
             for k in scores[i].count..<steps.count {
-                let shown = steps[...k].enumerated().map { "Step \($0 + 1): \($1.trimmingCharacters(in: .whitespacesAndNewlines))" }
-                questions.append(preamble + "Problem: \(problem)\n" + shown.joined(separator: "\n") + "\nIs the last step correct?")
+                questions.append(preamble + Self.question(problem: problem, steps: Array(steps[...k])))
                 owner.append(i)
             }
         }
         for (i, p) in zip(owner, try await yesProbabilities(questions, lm: lm, context: context)) { scores[i].append(p) }
         return scores
+    }
+
+    /// The question about the last of `steps` after the preamble, answered " Yes" or " No".
+    public static func question(problem: String, steps: [String]) -> String {
+        let shown = steps.enumerated().map { "Step \($0 + 1): \($1.trimmingCharacters(in: .whitespacesAndNewlines))" }
+        return "Problem: \(problem)\n" + shown.joined(separator: "\n") + "\nIs the last step correct?"
     }
 }
