@@ -27,6 +27,8 @@ public struct VerifierData: Sendable {
     /// Where one step ends (kept in the step), as in `tern experiment ttc`'s step-wise searches.
     public var delimiter = "\n"
     public var seed: UInt64 = 0
+    /// Sequences asked for in one request (the local engine decodes at most 64 together).
+    public var batch = 32
 
     public init(policy: any LanguageModel) { self.policy = policy }
 
@@ -72,9 +74,13 @@ public struct VerifierData: Sendable {
             }
             if !right { wrong += (0..<(steps.count - 1)).map { (steps, $0) } }
         }
-        // Every earlier step of every wrong answer, rolled out as one batch.
+        // Every earlier step of every wrong answer, rolled out in batches of `batch` sequences.
         let prefixes = wrong.map { $0.steps[...$0.k].joined() }
-        let completions = try await context.sample(prefixes.map { .text(prompt + $0) }, n: rollouts)
+        var completions: [[Choice]] = []
+        for start in stride(from: 0, to: prefixes.count, by: max(1, batch / rollouts)) {
+            let part = prefixes[start..<min(prefixes.count, start + max(1, batch / rollouts))]
+            completions += try await context.sample(part.map { .text(prompt + $0) }, n: rollouts)
+        }
         for ((steps, k), (prefix, choices)) in zip(wrong, zip(prefixes, completions)) {
             let good = choices.contains { isCorrect(prefix + $0.text) }
             out.append(Example(prompt: ProcessRewardModel.question(problem: question, steps: Array(steps[...k])), kind: .process, label: good))

@@ -7,6 +7,11 @@ public enum KnownModels {
         // Gemma 3 270M instruction-tuned by Tern (docs/TRAINING.md; scripts/build-gemma3-270m-it.sh rebuilds it).
         TunedModel(name: "gemma3-270m-it", base: "gemma3-270m", adapter: "gemma3-270m-it.gguf",
                    sha256: "29552cd02047b1f1bb220f20268bf47865dd945351b22969b47938f566719afb"),
+        // Gemma 3 270M trained by GRPO on arithmetic word problems (docs/RL.md; scripts/build-gemma3-270m-math.sh
+        // rebuilds it). Its system message is the instruction it was trained with (TernRL's ArithmeticTask.instructions).
+        TunedModel(name: "gemma3-270m-math", base: "gemma3-270m", adapter: "gemma3-270m-math.gguf",
+                   sha256: "cdf9a245a84755b6727f0225e908ab1022452ac3b75a7296fe31ad163110e941",
+                   system: "Solve the problem. Think step by step inside <think> </think>, then write only the final number inside <answer> </answer>."),
     ]
 
     public static let all: [KnownModel] = [

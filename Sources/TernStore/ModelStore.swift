@@ -58,7 +58,7 @@ public struct ModelStore: Sendable {
         guard let data = FileManager.default.contents(atPath: adapter), SHA256.hash(data).hex == model.sha256 else {
             throw StoreError(.checksumMismatch, "\(adapter) does not match \(model.name)'s SHA-256: restore it from the repository (git checkout -- \(adapter))")
         }
-        return ResolvedModel(path: try resolve(model.base), adapters: [adapter])
+        return ResolvedModel(path: try resolve(model.base), adapters: [adapter], system: model.system)
     }
 
     /// The path of a `.gguf` file (or a known folder model's folder) for `nameOrPath`:

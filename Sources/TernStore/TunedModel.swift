@@ -15,14 +15,17 @@ public struct TunedModel: Sendable, Equatable {
     public let adapter: String
     /// Lowercase hex SHA-256 of the adapter file: a damaged copy is refused, not run.
     public let sha256: String
+    /// The system message the model was trained with, used by `tern chat` when none is given.
+    public let system: String?
     /// A folder holding the adapter instead of the package's (tests).
     public let directory: String?
 
-    public init(name: String, base: String, adapter: String, sha256: String, directory: String? = nil) {
+    public init(name: String, base: String, adapter: String, sha256: String, system: String? = nil, directory: String? = nil) {
         self.name = name
         self.base = base
         self.adapter = adapter
         self.sha256 = sha256
+        self.system = system
         self.directory = directory
     }
 
@@ -42,9 +45,12 @@ public struct TunedModel: Sendable, Equatable {
 public struct ResolvedModel: Sendable, Equatable {
     public let path: String
     public let adapters: [String]
+    /// The tuned model's system message, if it was trained with one.
+    public let system: String?
 
-    public init(path: String, adapters: [String]) {
+    public init(path: String, adapters: [String], system: String? = nil) {
         self.path = path
         self.adapters = adapters
+        self.system = system
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TernLM
+import TernStore
 
 /// One chat turn through the `LanguageModel` interface: the local engine, or any OpenAI-compatible
 /// server with `--base-url` (vLLM, llama.cpp's server, Ollama, OpenAI, another `tern serve`).
@@ -11,7 +12,7 @@ struct Chat: AsyncParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @Option(name: .customLong("base-url"), help: "An OpenAI-compatible API, e.g. http://127.0.0.1:8080/v1 (its key from OPENAI_API_KEY).")
     var baseURL: String?
-    @Option(help: "A system message.") var system: String?
+    @Option(help: "A system message (default: the one a tuned model was trained with, if any).") var system: String?
     @Option(help: "Sampling temperature (0: greedy).") var temperature: Double?
     @Option(help: "Random seed.") var seed: UInt64?
     @Option(name: [.customShort("n"), .customLong("max-tokens")], help: "Most tokens to generate.") var maxTokens = 256
@@ -28,7 +29,9 @@ struct Chat: AsyncParsableCommand {
             base = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: min(4096, loaded.model.contextLength))
         }
         let model = try trace.wrap(base)
-        var messages: [Message] = system.map { [.system($0)] } ?? []
+        // A tuned model trained with a system message (gemma3-270m-math's task instruction) gets it by default.
+        let trained = baseURL == nil ? try ModelStore().resolveModel(modelOptions.model).system : nil
+        var messages: [Message] = (system ?? trained).map { [.system($0)] } ?? []
         messages.append(.user(message))
         let request = CompletionRequest(.chat(messages), parameters: GenerationParameters(temperature: temperature, seed: seed, maxTokens: maxTokens))
         if json {

@@ -2,6 +2,7 @@ import Foundation
 import TernLM
 import TernRL
 import TernSearch
+import TernStore
 import XCTest
 
 /// Verifier training data from a scripted policy whose answers and completions are known, so
@@ -56,5 +57,15 @@ final class VerifierDataTests: XCTestCase {
         XCTAssertEqual(format.extract("<think>\n7 + 5 = 12.\n</think>\n<answer>12 pears</answer>"), "12")
         XCTAssertNil(format.extract("7 + 5 = 12. Answer: 12"))
         XCTAssertEqual(format.stop, [])
+    }
+
+    /// gemma3-270m-math's default system message is the instruction it was trained with, and Gemma's
+    /// template puts it where training put it: `tern chat --model gemma3-270m-math QUESTION` sees
+    /// the training prompt exactly.
+    func testTheMathModelIsAskedAsItWasTrained() throws {
+        let math = try XCTUnwrap(KnownModels.tuned.first { $0.name == "gemma3-270m-math" })
+        XCTAssertEqual(math.system, ArithmeticTask.instructions)
+        let asked = try GemmaTemplate().render([.system(try XCTUnwrap(math.system)), .user(problem.question)], addGenerationPrompt: true)
+        XCTAssertEqual(asked, try ArithmeticTask.chatFormat(template: GemmaTemplate()).prompt(problem))
     }
 }
