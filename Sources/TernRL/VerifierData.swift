@@ -77,8 +77,9 @@ public struct VerifierData: Sendable {
         // Every earlier step of every wrong answer, rolled out in batches of `batch` sequences.
         let prefixes = wrong.map { $0.steps[...$0.k].joined() }
         var completions: [[Choice]] = []
-        for start in stride(from: 0, to: prefixes.count, by: max(1, batch / rollouts)) {
-            let part = prefixes[start..<min(prefixes.count, start + max(1, batch / rollouts))]
+        let perRequest = max(1, batch / rollouts)
+        for start in stride(from: 0, to: prefixes.count, by: perRequest) {
+            let part = prefixes[start..<min(prefixes.count, start + perRequest)]
             completions += try await context.sample(part.map { .text(prompt + $0) }, n: rollouts)
         }
         for ((steps, k), (prefix, choices)) in zip(wrong, zip(prefixes, completions)) {

@@ -22,15 +22,17 @@ struct Chat: AsyncParsableCommand {
 
     func run() async throws {
         let base: any LanguageModel
+        var trained: String?
         if let baseURL {
             base = OpenAICompatibleModel(baseURL: baseURL, model: modelOptions.model)
         } else {
-            let loaded = try modelOptions.load()
+            let resolved = try ModelStore().resolveModel(modelOptions.model)
+            // A tuned model trained with a system message (gemma3-270m-math's task instruction) gets it by default.
+            trained = resolved.system
+            let loaded = try modelOptions.load(resolved: resolved)
             base = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: min(4096, loaded.model.contextLength))
         }
         let model = try trace.wrap(base)
-        // A tuned model trained with a system message (gemma3-270m-math's task instruction) gets it by default.
-        let trained = baseURL == nil ? try ModelStore().resolveModel(modelOptions.model).system : nil
         var messages: [Message] = (system ?? trained).map { [.system($0)] } ?? []
         messages.append(.user(message))
         let request = CompletionRequest(.chat(messages), parameters: GenerationParameters(temperature: temperature, seed: seed, maxTokens: maxTokens))

@@ -61,9 +61,8 @@ extension Experiment {
                 let ctx = min(2048, loaded.model.contextLength)
                 // The judges run on the same weights with their own KV caches, so judging never
                 // evicts the policy's cached prompt, and each judge keeps its preamble cached. A
-                // trained verifier is the base with its own adapter instead of the policy's.
-                let judging = try verifierLora.map { try LoadedModel(modelOptions.load(threads: max(1, modelOptions.threads / count), withAdapters: false),
-                                                                     adapters: [($0, Float(1))]) } ?? loaded
+                // trained verifier shares the weights with its own adapter in place of the policy's.
+                let judging = try verifierLora.map { try LoadedModel(loaded, adapters: [($0, Float(1))]) } ?? loaded
                 let policy = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: ctx)
                 let orm = try LocalModel(loaded: judging, name: modelOptions.model + "-orm", contextSize: ctx)
                 let prm = try LocalModel(loaded: judging, name: modelOptions.model + "-prm", contextSize: ctx)

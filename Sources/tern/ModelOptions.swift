@@ -18,9 +18,11 @@ struct ModelOptions: ParsableArguments {
     var loraScale: Float = 1
 
     /// Without `withAdapters`, the base model alone (a training run applies the adapters itself).
-    func load(threads: Int? = nil, withAdapters: Bool = true) throws -> LoadedModel {
+    /// `resolved`: what `--model` names, when the caller has already asked (it reads and hashes
+    /// a tuned model's adapter).
+    func load(threads: Int? = nil, withAdapters: Bool = true, resolved: ResolvedModel? = nil) throws -> LoadedModel {
         // A tuned name (gemma3-270m-it) is its base plus its shipped adapter, as trained (scale 1).
-        let resolved = try ModelStore().resolveModel(model)
+        let resolved = try resolved ?? ModelStore().resolveModel(model)
         for file in lora where !FileManager.default.fileExists(atPath: file) {
             throw CommandError("--lora \(file): no such file")
         }

@@ -32,7 +32,7 @@ public enum ArithmeticProblems {
         var rng = SeededGenerator(seed: seed)
         var seen = Set<String>(), out: [ArithmeticProblem] = []
         while out.count < count {
-            let p = steps == 2 ? make(&rng) : makeThreeStep(&rng)
+            let p = make(&rng, steps: steps)
             if seen.insert(p.question).inserted { out.append(p) }
         }
         return out
@@ -82,11 +82,31 @@ public enum ArithmeticProblems {
         return lines.joined(separator: "\n")
     }
 
-    private static func make(_ rng: inout SeededGenerator) -> ArithmeticProblem {
+    private static func make(_ rng: inout SeededGenerator, steps: Int) -> ArithmeticProblem {
         func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
         func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(rng.next() % UInt64(r.count)) }
         let name = pick(names), thing = pick(things)
         let pronoun = ["Sam", "Leo", "Ben", "Max", "Tom", "Noah"].contains(name) ? "He" : "She"
+        if steps == 3 {
+            switch int(0...3) {
+            case 0:
+                let a = int(3...20), b = int(2...12), c = int(1...(a + b - 1)), d = int(2...9)
+                return build("\(name) has \(a) \(thing). \(pronoun) buys \(b) more, gives away \(c), and then finds \(d) more. "
+                             + "How many \(thing) does \(name) have now?", [(a, "+", b), (a + b, "-", c), (a + b - c, "+", d)])
+            case 1:
+                let a = int(2...6), b = int(2...9), c = int(2...12), d = int(1...(a * b + c - 1))
+                return build("\(name) has \(a) bags with \(b) \(thing) in each. \(pronoun) gets \(c) more and then gives away \(d). "
+                             + "How many \(thing) does \(name) have now?", [(a, "*", b), (a * b, "+", c), (a * b + c, "-", d)])
+            case 2:
+                let a = int(2...6), b = int(2...9), c = int(1...(a * b - 1)), d = int(2...15)
+                return build("There are \(a) rows of \(b) chairs. Then \(c) chairs are taken away and \(d) new chairs are added. "
+                             + "How many chairs are there?", [(a, "*", b), (a * b, "-", c), (a * b - c, "+", d)])
+            default:
+                let a = int(2...9), b = int(2...5), c = int(2...12), d = int(1...(a * b + c - 1))
+                return build("\(name) earns \(a) coins a day for \(b) days, gets \(c) more coins as a gift, and spends \(d) coins. "
+                             + "How many coins does \(name) have left?", [(a, "*", b), (a * b, "+", c), (a * b + c, "-", d)])
+            }
+        }
         switch int(0...4) {
         case 0:
             let a = int(3...20), b = int(2...12), c = int(1...(a + b - 1))
@@ -108,31 +128,6 @@ public enum ArithmeticProblems {
             let a = int(2...9), b = int(2...5), c = int(1...(a * b - 1))
             return build("\(name) earns \(a) coins a day for \(b) days and spends \(c) coins. How many coins does \(name) have left?",
                          [(a, "*", b), (a * b, "-", c)])
-        }
-    }
-
-    private static func makeThreeStep(_ rng: inout SeededGenerator) -> ArithmeticProblem {
-        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
-        func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(rng.next() % UInt64(r.count)) }
-        let name = pick(names), thing = pick(things)
-        let pronoun = ["Sam", "Leo", "Ben", "Max", "Tom", "Noah"].contains(name) ? "He" : "She"
-        switch int(0...3) {
-        case 0:
-            let a = int(3...20), b = int(2...12), c = int(1...(a + b - 1)), d = int(2...9)
-            return build("\(name) has \(a) \(thing). \(pronoun) buys \(b) more, gives away \(c), and then finds \(d) more. "
-                         + "How many \(thing) does \(name) have now?", [(a, "+", b), (a + b, "-", c), (a + b - c, "+", d)])
-        case 1:
-            let a = int(2...6), b = int(2...9), c = int(2...12), d = int(1...(a * b + c - 1))
-            return build("\(name) has \(a) bags with \(b) \(thing) in each. \(pronoun) gets \(c) more and then gives away \(d). "
-                         + "How many \(thing) does \(name) have now?", [(a, "*", b), (a * b, "+", c), (a * b + c, "-", d)])
-        case 2:
-            let a = int(2...6), b = int(2...9), c = int(1...(a * b - 1)), d = int(2...15)
-            return build("There are \(a) rows of \(b) chairs. Then \(c) chairs are taken away and \(d) new chairs are added. "
-                         + "How many chairs are there?", [(a, "*", b), (a * b, "-", c), (a * b - c, "+", d)])
-        default:
-            let a = int(2...9), b = int(2...5), c = int(2...12), d = int(1...(a * b + c - 1))
-            return build("\(name) earns \(a) coins a day for \(b) days, gets \(c) more coins as a gift, and spends \(d) coins. "
-                         + "How many coins does \(name) have left?", [(a, "*", b), (a * b, "+", c), (a * b + c, "-", d)])
         }
     }
 
