@@ -10,7 +10,7 @@ public final class LoadedModel: Sendable {
     public let path: String
     public let file: GGUFFile
     public let model: any CausalLM
-    public let tokenizer: SentencePieceTokenizer
+    public let tokenizer: any Tokenizer
 
     /// The LoRA adapters the model runs with (paths), in the order they were given.
     public let adapters: [String]
@@ -22,7 +22,7 @@ public final class LoadedModel: Sendable {
         let loras = try adapters.map { try LoRAAdapter(path: $0.path, scale: $0.scale) }
         self.adapters = adapters.map(\.path)
         model = try ModelRegistry.load(file, threads: threads, adapters: loras)
-        tokenizer = try SentencePieceTokenizer(gguf: file)
+        tokenizer = try loadTokenizer(file)
     }
 
     /// `base` with other adapters: the weights, file and tokenizer are shared, not loaded again.

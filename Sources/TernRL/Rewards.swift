@@ -51,6 +51,27 @@ public struct Reward: Sendable {
         Reward("format", weight: weight) { r in ThinkAnswer(r.text).isWellFormed && r.finished ? 1 : 0 }
     }
 
+    /// Partial credit for the format, for a start where no answer is well formed yet (R1-Zero from a
+    /// small base model): 0.25 for each of `<think>`, `</think>`, `<answer>`, `</answer>` that appears
+    /// exactly once (a tag written twice earns nothing).
+    public static func tags(weight: Double = 1) -> Reward {
+        Reward("tags", weight: weight) { r in
+            ["<think>", "</think>", "<answer>", "</answer>"].reduce(0) { sum, tag in
+                sum + (r.text.components(separatedBy: tag).count == 2 ? 0.25 : 0)
+            }
+        }
+    }
+
+    /// 1 when the last number in the answer (inside `<answer>` if there is one, else anywhere in the
+    /// text) is what the verifier accepts: lenient accuracy that does not need the tags.
+    public static func lastNumber(weight: Double = 1) -> Reward {
+        Reward("number", weight: weight) { r in
+            let text = ThinkAnswer(r.text).answer ?? r.text
+            let numbers = text.split(whereSeparator: { !$0.isNumber && $0 != "-" }).compactMap { Int($0) }
+            return numbers.last.map { r.prompt.verify(String($0)) ? 1 : 0 } ?? 0
+        }
+    }
+
     /// The share of the letters in the reasoning written in the prompt's script (DeepSeek-R1's
     /// language-consistency reward, by Unicode script: Latin, Cyrillic, Greek, Arabic, Hebrew,
     /// Devanagari, Thai, Hangul, Kana or Han). No reasoning tag: the whole text is the reasoning;

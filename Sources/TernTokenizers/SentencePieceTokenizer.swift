@@ -15,35 +15,21 @@
 ///
 /// Immutable after `init`, so one instance can serve any number of threads.
 public final class SentencePieceTokenizer: Tokenizer {
-    public let vocabularySize: Int
-    public let bos: Int?
-    public let eos: Int?
+    public var vocabularySize: Int { table.vocabulary.count }
+    public var bos: Int? { table.bos }
+    public var eos: Int? { table.eos }
     /// The token for text the vocabulary cannot spell; used only if a byte has no `<0xNN>` token.
     public let unknown: Int?
-    public let addBOS: Bool
-    public let addEOS: Bool
+    public var addBOS: Bool { table.addBOS }
+    public var addEOS: Bool { table.addEOS }
     /// Whether text gets a leading space before merging (`tokenizer.ggml.add_space_prefix`;
     /// false for Gemma, true for Llama 2).
     public let addSpacePrefix: Bool
 
-    let vocabulary: Vocabulary
+    let table: TokenTable
     let scores: [Float]
-    let attributes: [TokenAttributes]
     /// (256): the token for each byte when a character is not in the vocabulary, or -1.
     let byteTokens: [Int]
-    let endOfGeneration: Set<Int>
-    let specials: SpecialTokenSplitter
-
-    /// Token texts that end generation, from the list llama.cpp matches by text when it builds
-    /// `special_eog_ids` (llama_vocab::impl::load). Like llama.cpp, these tokens are then treated
-    /// as control tokens even when the file says otherwise: for Gemma 3 that makes the
-    /// user-defined `</s>` (id 212) an end-of-generation token that renders only on request.
-    static let endOfGenerationTexts: Set<String> = [
-        "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
-        "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
-        "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
-        "<｜end▁of▁sentence｜>", "[e~[",
-    ]
 
     /// A tokenizer from a vocabulary's parts, as stored in GGUF `tokenizer.ggml.*`.
     ///
@@ -61,106 +47,53 @@ public final class SentencePieceTokenizer: Tokenizer {
     public init(tokens: [String], scores: [Float], types: [Int], bos: Int?, eos: Int?, unknown: Int?,
                 addBOS: Bool, addSpacePrefix: Bool, addEOS: Bool = false,
                 endOfGeneration: [Int] = []) throws {
-        guard !tokens.isEmpty else { throw TokenizerError("the vocabulary has no tokens") }
-        guard scores.count == tokens.count, types.count == tokens.count else {
+        guard scores.count == tokens.count else {
             throw TokenizerError(
-                "the vocabulary has \(tokens.count) tokens but \(scores.count) scores and \(types.count) token types; the arrays must have one entry per token")
+                "the vocabulary has \(tokens.count) tokens but \(scores.count) scores; the arrays must have one entry per token")
         }
-        for (name, id) in [("bos", bos), ("eos", eos), ("unknown", unknown)] + endOfGeneration.map({ ("end-of-generation", $0) }) {
-            if let id, !(0..<tokens.count).contains(id) {
-                throw TokenizerError("\(name) token id \(id) is outside the vocabulary of \(tokens.count) tokens")
-            }
-        }
-        if addBOS && bos == nil { throw TokenizerError("add_bos_token is true but there is no bos token id") }
-        if addEOS && eos == nil { throw TokenizerError("add_eos_token is true but there is no eos token id") }
-
-        let vocabulary = try Vocabulary(tokens)
-        var attributes = types.map(TokenAttributes.init(tokenType:))
-        var endOfGenerationIDs = Set(endOfGeneration)
-        if let eos { endOfGenerationIDs.insert(eos) }
-        for text in Self.endOfGenerationTexts {
-            let id = vocabulary.id(Array(text.utf8))
-            guard id >= 0 else { continue }
-            endOfGenerationIDs.insert(id)
-            attributes[id].insert(.control)
-        }
-
+        let table = try TokenTable(tokens: tokens, types: types, bos: bos, eos: eos, unknown: unknown,
+                                   addBOS: addBOS, addEOS: addEOS, endOfGeneration: endOfGeneration)
         // llama.cpp's byte_to_token: "<0xNN>" (upper-case hex), else the byte as a one-byte token.
         let hex = Array("0123456789ABCDEF".utf8)
-        let byteTokens = (0..<256).map { byte -> Int in
-            let named = vocabulary.id(Array("<0x".utf8) + [hex[byte >> 4], hex[byte & 15], UInt8(ascii: ">")])
+        byteTokens = (0..<256).map { byte -> Int in
+            let named = table.vocabulary.id(Array("<0x".utf8) + [hex[byte >> 4], hex[byte & 15], UInt8(ascii: ">")])
             if named >= 0 { return named }
-            let raw = vocabulary.id([UInt8(byte)])
+            let raw = table.vocabulary.id([UInt8(byte)])
             return raw >= 0 ? raw : (unknown ?? -1)
         }
-
-        self.vocabularySize = tokens.count
-        self.bos = bos
-        self.eos = eos
+        self.table = table
         self.unknown = unknown
-        self.addBOS = addBOS
-        self.addEOS = addEOS
         self.addSpacePrefix = addSpacePrefix
-        self.vocabulary = vocabulary
         self.scores = scores
-        self.attributes = attributes
-        self.byteTokens = byteTokens
-        self.endOfGeneration = endOfGenerationIDs
-        self.specials = SpecialTokenSplitter(vocabulary: vocabulary, attributes: attributes)
     }
 
     public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int] {
-        let utf8 = Array(text.utf8)
-        var output: [Int] = []
-        output.reserveCapacity(utf8.count / 2 + 2)
-        let bosToAdd = addSpecial && addBOS ? bos : nil
-        if let bosToAdd { output.append(bosToAdd) }
-
-        utf8.withUnsafeBufferPointer { text in
-            var merger = SymbolMerger()
-            var escaped: [UInt8] = []
-            var previousIsSpecial = true
-            for fragment in specials.split(text, parseSpecial: parseSpecial) {
-                switch fragment {
-                case .token(let id):
-                    output.append(id)
-                    previousIsSpecial = true
-                case .text(let range):
-                    escaped.removeAll(keepingCapacity: true)
-                    if addSpacePrefix && previousIsSpecial { escaped.append(contentsOf: Self.spaceMark) }
-                    for byte in text[range] {
-                        if byte == UInt8(ascii: " ") {
-                            escaped.append(contentsOf: Self.spaceMark)
-                        } else {
-                            escaped.append(byte)
-                        }
-                    }
-                    escaped.withUnsafeBufferPointer {
-                        merger.tokenize($0, vocabulary: vocabulary, scores: scores, byteTokens: byteTokens, into: &output)
-                    }
-                    previousIsSpecial = false
+        var merger = SymbolMerger()
+        var escaped: [UInt8] = []
+        let rule = ScoreRule(vocabulary: table.vocabulary, scores: scores)
+        return table.encode(text, addSpecial: addSpecial, parseSpecial: parseSpecial) { text, afterSpecial, output in
+            escaped.removeAll(keepingCapacity: true)
+            if addSpacePrefix && afterSpecial { escaped.append(contentsOf: Self.spaceMark) }
+            for byte in text {
+                if byte == UInt8(ascii: " ") {
+                    escaped.append(contentsOf: Self.spaceMark)
+                } else {
+                    escaped.append(byte)
                 }
             }
+            escaped.withUnsafeBufferPointer {
+                merger.tokenize($0, rule: rule, vocabulary: table.vocabulary, byteTokens: byteTokens, into: &output)
+            }
         }
-
-        // llama.cpp would keep both BOS tokens here (it only warns); a doubled BOS is never wanted.
-        if let bosToAdd, output.count >= 2, output[1] == bosToAdd { output.remove(at: 1) }
-        if addSpecial && addEOS, let eos { output.append(eos) }
-        return output
     }
 
     /// As llama.cpp's `token_to_piece`: control and unknown tokens give their text only if
     /// `renderSpecial`; user-defined tokens always give their text as is; normal tokens give their
     /// text with `▁` as space; byte tokens their byte; unused and undefined tokens nothing.
     public func bytes(of token: Int, renderSpecial: Bool) -> [UInt8] {
-        guard (0..<vocabularySize).contains(token) else { return [] }
-        let attributes = attributes[token]
-        if !attributes.isDisjoint(with: .onRequest) && !renderSpecial { return [] }
-        let text = vocabulary.text(token)
-        if !attributes.isDisjoint(with: .special) { return Array(text) }
-        if attributes.contains(.normal) { return Self.unescapingSpaces(text) }
-        if attributes.contains(.byte) { return [Self.byteValue(text)] }
-        return []
+        if let special = table.specialBytes(of: token, renderSpecial: renderSpecial) { return special }
+        let text = table.vocabulary.text(token)
+        return table.attributes[token].contains(.normal) ? Self.unescapingSpaces(text) : [Self.byteValue(text)]
     }
 
     /// As llama.cpp's `llama_detokenize` without removing special tokens: the pieces of all tokens
@@ -179,7 +112,7 @@ public final class SentencePieceTokenizer: Tokenizer {
     }
 
     public func isEndOfGeneration(_ token: Int) -> Bool {
-        endOfGeneration.contains(token)
+        table.endOfGeneration.contains(token)
     }
 
     /// U+2581 LOWER ONE EIGHTH BLOCK, SentencePiece's stand-in for a space.

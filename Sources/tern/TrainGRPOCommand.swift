@@ -46,7 +46,7 @@ extension Train {
         var lossAveraging = "token"
         @Flag(name: .customLong("no-scale-rewards"), help: "Advantages are rewards minus the group's mean, not divided by its std (Dr. GRPO).")
         var noScaleRewards = false
-        @Option(help: "Rewards, name=weight, comma-separated: accuracy, format, language, length.") var rewards = "accuracy=1,format=0.5"
+        @Option(help: "Rewards, name=weight, comma-separated: accuracy, format, tags (partial format credit), number (last number right, no tags needed), language, length.") var rewards = "accuracy=1,format=0.5"
         @Option(name: .customLong("length-buffer"), help: "The length reward falls from 0 to -1 over the last N tokens before --max-tokens.")
         var lengthBuffer = 64
         @Option(name: .customLong("max-tokens"), help: "Tokens per answer at most.") var maxTokens = 256
@@ -135,9 +135,11 @@ extension Train {
                 switch parts[0] {
                 case "accuracy": return .accuracy(weight: weight)
                 case "format": return .format(weight: weight)
+                case "tags": return .tags(weight: weight)
+                case "number": return .lastNumber(weight: weight)
                 case "language": return .languageConsistency(weight: weight)
                 case "length": return .length(limit: maxTokens, buffer: lengthBuffer, weight: weight)
-                default: throw CommandError("--rewards: unknown reward '\(parts[0])': use accuracy, format, language, length")
+                default: throw CommandError("--rewards: unknown reward '\(parts[0])': use accuracy, format, tags, number, language, length")
                 }
             }
         }

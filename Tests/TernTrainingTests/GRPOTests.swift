@@ -56,6 +56,13 @@ final class GRPOTests: XCTestCase {
         XCTAssertEqual(Reward.total([.accuracy(), .format(weight: 0.5)], for: good), 1.5)
         XCTAssertEqual(Reward.total([.accuracy(), .format(weight: 0.5)], for: wrong), 0.5)
 
+        let tags = Reward.tags(), number = Reward.lastNumber()
+        XCTAssertEqual([good, wrong, untagged, trailing, cut].map(tags.score), [1, 1, 0, 1, 1])
+        XCTAssertEqual(tags.score(rollout("<think> </think> <answer> <answer>")), 0.5)
+        XCTAssertEqual([good, wrong, untagged, trailing, cut].map(number.score), [1, 0, 1, 1, 1])
+        XCTAssertEqual(number.score(rollout("12 apples, then 7 + 5 = 13")), 0)
+        XCTAssertEqual(number.score(rollout("no number")), 0)
+
         let language = Reward.languageConsistency()
         XCTAssertEqual(language.score(rollout("<think>Kim buys five more: 12.</think><answer>12</answer>")), 1)
         // the reasoning "abcde где": 5 Latin letters and 3 Cyrillic
