@@ -132,19 +132,24 @@ def make_config(arch: str, family: dict, dims: list[int], vocab_size: int, tok):
 
 
 def randomize(model, seed: int):
-    """Seeded normal weights: matrices N(0, 0.5²) (the output head N(0, 1)), norm weights
-    1 + N(0, 0.1²), biases N(0, 0.1²), so logits spread over several nats."""
+    """Seeded normal weights. Matrices N(0, 1/fan_in) keep every activation of order one, so the
+    forward pass is well conditioned (rounding differences between implementations stay small);
+    the embedding and output head N(0, 0.5²) make the logits spread over several nats (logit std
+    ≈ 0.5·√dim), so next-token distributions are peaked. Norm weights 1 + N(0, 0.1²), biases
+    N(0, 0.1²)."""
     import torch
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, p in sorted(model.named_parameters()):
-            if p.dim() == 1 and ("norm" in name or "ln_" in name or name.endswith("_layernorm.weight")) and name.endswith("weight"):
+            if p.dim() == 1 and ("norm" in name or "ln_" in name) and name.endswith("weight"):
                 p.copy_(1 + 0.1 * torch.randn(p.shape, generator=g))
             elif p.dim() == 1:
                 p.copy_(0.1 * torch.randn(p.shape, generator=g))
+            elif "lm_head" in name or "embed" in name or name.endswith("wte.weight"):
+                p.copy_(0.5 * torch.randn(p.shape, generator=g))
             else:
-                std = 1.0 if "lm_head" in name else 0.5
-                p.copy_(std * torch.randn(p.shape, generator=g))
+                fan_in = p.shape[0] if "c_" in name and name.startswith("transformer.h") else p.shape[-1]  # GPT-2's Conv1D is (in, out)
+                p.copy_(torch.randn(p.shape, generator=g) / fan_in ** 0.5)
 
 
 def convert(llama_cpp: Path, hf: Path, out: Path, pre: str, vocab_only: bool = False):

@@ -55,6 +55,18 @@ public func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float
     }
 }
 
+/// SwiGLU as in Llama: gate[i] = silu(gate[i]) · up[i] with silu(x) = x / (1 + e^-x), in place in
+/// `gate`. gate, up: (count)
+public func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ count: Int) {
+    var i = 0
+    while i + 16 <= count {
+        let x = load16(gate + i)
+        store16(x / (1 + exp16(-x)) * load16(up + i), gate + i)
+        i += 16
+    }
+    for j in i..<count { gate[j] = gate[j] / (1 + Foundation.exp(-gate[j])) * up[j] }
+}
+
 /// The backward pass of `geglu` (exact tanh form): with h = gelu(gate)·up,
 /// dGate = dh·up·gelu'(gate) and dUp = dh·gelu(gate). gate, up: the forward's inputs (gate before
 /// it was overwritten); dh, dGate, dUp: (count). `dGate` or `dUp` may alias `dh`, not both.

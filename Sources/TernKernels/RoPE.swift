@@ -1,24 +1,31 @@
 import Foundation
 
-/// Rotary position embedding in ggml's NEOX layout: dimension i is rotated with i + D/2
-/// (not with its neighbour, as in the original GPT-J layout).
+/// Rotary position embedding as ggml computes it. In the NEOX layout (Gemma, Qwen) dimension i is
+/// rotated with i + D/2; in the normal layout (Llama) with its neighbour i + 1, as in the original
+/// paper. Llama 3 divides each frequency by a factor (its `rope_freqs` tensor).
 ///
 ///     let rope = RoPE(headDim: 256, base: 10_000)
 ///     rope.apply(q, heads: 4, position: 7)
 public struct RoPE: Sendable {
+    public enum Style: Sendable { case neox, normal }
+
     public let headDim: Int
     public let base: Float
-    /// θ_i = base^(-2i/D) for i in 0..<D/2, built by repeated multiplication as ggml's rope does.
+    public let style: Style
+    /// θ_i = base^(-2i/D) / factor_i for i in 0..<D/2, built by repeated multiplication as ggml's rope does.
     let inverseFrequencies: [Float]
 
-    public init(headDim: Int, base: Float) {
+    /// `frequencyFactors`: D/2 divisors of the frequencies (nil: none).
+    public init(headDim: Int, base: Float, style: Style = .neox, frequencyFactors: [Float]? = nil) {
+        precondition(frequencyFactors == nil || frequencyFactors!.count == headDim / 2, "RoPE: one frequency factor per dimension pair")
         self.headDim = headDim
         self.base = base
+        self.style = style
         let step = powf(base, -2 / Float(headDim))
         var theta: Float = 1
         var freqs = [Float]()
         freqs.reserveCapacity(headDim / 2)
-        for _ in 0..<headDim / 2 { freqs.append(theta); theta *= step }
+        for i in 0..<headDim / 2 { freqs.append(theta / (frequencyFactors?[i] ?? 1)); theta *= step }
         inverseFrequencies = freqs
     }
 
@@ -39,11 +46,12 @@ public struct RoPE: Sendable {
             for i in 0..<half {
                 let angle = Float(position) * freqs[i]
                 let c = cosf(angle), s = sign * sinf(angle)
+                let (first, second) = style == .neox ? (i, i + half) : (2 * i, 2 * i + 1)
                 for h in 0..<heads {
                     let v = x + h * headDim
-                    let a = v[i], b = v[i + half]
-                    v[i] = a * c - b * s
-                    v[i + half] = a * s + b * c
+                    let a = v[first], b = v[second]
+                    v[first] = a * c - b * s
+                    v[second] = a * s + b * c
                 }
             }
         }

@@ -7,7 +7,7 @@ import TernKernels
 ///
 /// Shape letters: T tokens in the batch, C = dim, H query heads, Hkv key/value heads, D head dim,
 /// F feed-forward width, V vocabulary.
-public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after init; weights point into the mmap
+public final class Gemma3: CausalLM, PlacedForward, @unchecked Sendable {  // immutable after init; weights point into the mmap
 
     // MARK: Configuration
 
@@ -46,14 +46,10 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         package let down: QuantMatrix                   // (C, F)
         package let postFFNNorm: UnsafePointer<Float>   // (C)
         /// LoRA adapters applied after each product (none unless the model was loaded with some).
-        var lora = Adapters()
-    }
+        var lora = LayerAdapters()
 
-    /// The adapters of one block's linear layers, applied in the order given.
-    struct Adapters {
-        var q: [LoRAAdapter.Delta] = [], k: [LoRAAdapter.Delta] = [], v: [LoRAAdapter.Delta] = []
-        var o: [LoRAAdapter.Delta] = [], gate: [LoRAAdapter.Delta] = [], up: [LoRAAdapter.Delta] = []
-        var down: [LoRAAdapter.Delta] = []
+        var attention: SelfAttention { SelfAttention(wq: wq, wk: wk, wv: wv, wo: wo) }
+        var mlp: GatedMLP { GatedMLP(gate: gate, up: up, down: down, activation: .geluTanh) }
     }
 
     public let config: Configuration
@@ -137,94 +133,26 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
 
     /// `layers` with their LoRA slots filled from `adapters`, each checked against the weight it adapts.
     private static func attach(_ adapters: [LoRAAdapter], to layers: [Layer], config c: Configuration) throws -> [Layer] {
-        for a in adapters where a.architecture != "gemma3" {
-            throw ModelError("\(a.path) is an adapter for \(a.architecture), not gemma3")
-        }
-        let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
-        var adapted = Set<String>()
-        func deltas(_ name: String, _ rows: Int, _ cols: Int) throws -> [LoRAAdapter.Delta] {
-            adapted.insert(name)
-            return try LoRAAdapter.deltas(adapters, weight: name, rows: rows, cols: cols)
-        }
-        let result = try layers.enumerated().map { i, layer in
-            let p = "blk.\(i)."
+        let slots = try LayerAdapters.attach(adapters, architecture: "gemma3", layers: c.layers, dim: c.dim,
+                                             qDim: c.heads * c.headDim, kvDim: c.kvHeads * c.headDim, ffnDim: c.ffnDim)
+        return zip(layers, slots).map { layer, lora in
             var l = layer
-            l.lora = Adapters(
-                q: try deltas(p + "attn_q.weight", qDim, c.dim), k: try deltas(p + "attn_k.weight", kvDim, c.dim),
-                v: try deltas(p + "attn_v.weight", kvDim, c.dim), o: try deltas(p + "attn_output.weight", c.dim, qDim),
-                gate: try deltas(p + "ffn_gate.weight", c.ffnDim, c.dim), up: try deltas(p + "ffn_up.weight", c.ffnDim, c.dim),
-                down: try deltas(p + "ffn_down.weight", c.dim, c.ffnDim))
+            l.lora = lora
             return l
         }
-        for a in adapters {
-            if let unknown = a.deltas.keys.sorted().first(where: { !adapted.contains($0) }) {
-                throw ModelError("\(a.path) adapts \(unknown), which this model has no LoRA slot for: it was trained for another model")
-            }
-        }
-        return result
     }
 
-    // Scratch buffer slots, each sized for maxBatch tokens.
-    private enum Buf: Int, CaseIterable { case x, xn, q, k, v, attn, proj, gate, up }
-
     public func makeState(contextSize: Int, maxBatch: Int, numerics: Numerics) -> ModelState {
-        let c = config, t = maxBatch
-        let sizes: [Buf: Int] = [
-            .x: t * c.dim, .xn: t * c.dim, .q: t * c.heads * c.headDim, .k: t * c.kvHeads * c.headDim,
-            .v: t * c.kvHeads * c.headDim, .attn: t * c.heads * c.headDim, .proj: t * c.dim,
-            .gate: t * c.ffnDim, .up: t * c.ffnDim,
-        ]
-        return ModelState(
-            cache: KVCache(layers: c.layers, capacity: contextSize, kvDim: c.kvHeads * c.headDim,
-                           halfPrecision: numerics.halfPrecisionKV),
-            maxBatch: maxBatch, numerics: numerics, scratch: Scratch(sizes: Buf.allCases.map { sizes[$0]! }),
-            activations: ActivationBuffer(tokens: t, cols: max(c.ffnDim, c.heads * c.headDim, c.dim)))
+        let c = config
+        return .decoder(layers: c.layers, dim: c.dim, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, ffnDim: c.ffnDim,
+                        contextSize: contextSize, maxBatch: maxBatch, numerics: numerics)
     }
 
     // MARK: Model
 
-    public func forward(_ tokens: ArraySlice<Int>, state: ModelState, hidden: UnsafeMutablePointer<Float>) {
-        run(tokens, .sequence(state.cache), state: state, hidden: hidden)
-        state.cache.count += tokens.count
-    }
-
-    public func forward(segments: [(tokens: ArraySlice<Int>, cache: KVCache)], scratch: ModelState, hidden: UnsafeMutablePointer<Float>) {
-        var tokens: [Int] = [], slots: [(KVCache, Int)] = []
-        for (part, cache) in segments {
-            tokens += part
-            slots += part.indices.map { (cache, cache.count + $0 - part.startIndex) }
-        }
-        precondition(tokens.count <= scratch.maxBatch)
-        run(tokens[...], .slots(slots), state: scratch, hidden: hidden)
-        for (part, cache) in segments { cache.count += part.count }
-    }
-
-    public func forward(batch tokens: [Int], caches: [KVCache], scratch: ModelState, hidden: UnsafeMutablePointer<Float>) {
-        precondition(tokens.count == caches.count && tokens.count <= scratch.maxBatch)
-        run(tokens[...], .oneEach(caches), state: scratch, hidden: hidden)
-        for cache in caches { cache.count += 1 }
-    }
-
-    /// Where token t of a pass belongs: all to one sequence, from its current length on; one
-    /// token to each of several sequences; or each token to a given sequence and position.
-    private enum Placement {
-        case sequence(KVCache)
-        case oneEach([KVCache])
-        case slots([(KVCache, Int)])
-
-        @inline(__always)
-        func slot(_ t: Int) -> (cache: KVCache, position: Int) {
-            switch self {
-            case .sequence(let cache): return (cache, cache.count + t)
-            case .oneEach(let caches): return (caches[t], caches[t].count)
-            case .slots(let slots): return slots[t]
-            }
-        }
-    }
-
-    private func run(_ tokens: ArraySlice<Int>, _ placement: Placement, state: ModelState, hidden: UnsafeMutablePointer<Float>) {
-        let c = config, T = tokens.count, s = state.scratch
-        let x = s[Buf.x.rawValue]  // (T, C) residual stream
+    func run(_ tokens: ArraySlice<Int>, _ placement: Placement, state: ModelState, hidden: UnsafeMutablePointer<Float>) {
+        let c = config, T = tokens.count
+        let x = state[.x]  // (T, C) residual stream
         for (t, token) in tokens.enumerated() {
             embedding.dequantize(row: token, into: x + t * c.dim)
             scale(x + t * c.dim, embeddingScale, c.dim)
@@ -245,16 +173,22 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
 
     /// h = x + norm(attn(norm(x))); x' = h + norm(mlp(norm(h)))
     private func block(_ l: Int, x: UnsafeMutablePointer<Float>, tokens T: Int, placement: Placement, state: ModelState) {
-        let c = config, layer = layers[l], s = state.scratch
-        let xn = s[Buf.xn.rawValue], proj = s[Buf.proj.rawValue]
+        let c = config, layer = layers[l]
+        let xn = state[.xn], proj = state[.proj]
 
         normRows(x, layer.attnNorm, out: xn, tokens: T)
-        attention(l, xn, out: proj, tokens: T, placement: placement, state: state)
+        layer.attention(layer: l, xn, out: proj, tokens: T, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, dim: c.dim,
+                        window: c.isSliding(l) ? c.slidingWindow : nil, lora: layer.lora, placement: placement, state: state,
+                        buffers: state.attentionBuffers,
+                        pool: pool) { q, k, position in
+            positionQueryAndKey(l, q: q, k: k, qOut: q, kOut: k, qNorm: layer.qNorm, kNorm: layer.kNorm, position: position)
+        }
         normRows(proj, layer.postAttnNorm, out: proj, tokens: T)
         add(proj, into: x, T * c.dim)
 
         normRows(x, layer.ffnNorm, out: xn, tokens: T)
-        mlp(layer, xn, out: proj, tokens: T, state: state)
+        layer.mlp(xn, out: proj, tokens: T, dim: c.dim, ffnDim: c.ffnDim, lora: layer.lora, state: state,
+                  gateBuffer: state[.gate], upBuffer: state[.up], pool: pool)
         normRows(proj, layer.postFFNNorm, out: proj, tokens: T)
         add(proj, into: x, T * c.dim)
     }
@@ -263,22 +197,6 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
                           out: UnsafeMutablePointer<Float>, tokens T: Int) {
         let dim = config.dim, eps = config.eps
         for t in 0..<T { rmsNorm(x + t * dim, weight: w, eps: eps, out: out + t * dim, dim: dim) }
-    }
-
-    // MARK: MLP
-
-    /// GeGLU: down(gelu_tanh(gate(x)) · up(x))
-    private func mlp(_ layer: Layer, _ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
-                     tokens T: Int, state: ModelState) {
-        let s = state.scratch, gate = s[Buf.gate.rawValue], up = s[Buf.up.rawValue]
-        let input = state.activations.input(xn, tokens: T, cols: config.dim)  // quantized once for both
-        matmul(layer.gate, input, gate, pool: pool)  // (T, F)
-        matmul(layer.up, input, up, pool: pool)      // (T, F)
-        for d in layer.lora.gate { d.apply(xn, tokens: T, out: gate) }
-        for d in layer.lora.up { d.apply(xn, tokens: T, out: up) }
-        geglu(gate, up, T * config.ffnDim, table: state.numerics.geluTable)
-        matmul(layer.down, gate, out, tokens: T, pool: pool, scratch: state.activations) // (T, C)
-        for d in layer.lora.down { d.apply(gate, tokens: T, out: out) }
     }
 
     // MARK: Attention
@@ -314,45 +232,4 @@ public final class Gemma3: CausalLM, @unchecked Sendable {  // immutable after i
         for h in 0..<c.heads { rmsNormBackward(q + h * D, weight: qNorm, eps: c.eps, dy: dq + h * D, dx: dq + h * D, dWeight: dQNorm, dim: D) }
         for h in 0..<c.kvHeads { rmsNormBackward(k + h * D, weight: kNorm, eps: c.eps, dy: dk + h * D, dx: dk + h * D, dWeight: dKNorm, dim: D) }
     }
-
-    /// Multi-query attention with per-head Q/K RMSNorm, NEOX RoPE and, on sliding layers, a window
-    /// in which a query at position p sees keys at positions p - window < j ≤ p.
-    private func attention(_ l: Int, _ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
-                           tokens T: Int, placement: Placement, state: ModelState) {
-        let c = config, layer = layers[l], s = state.scratch
-        let D = c.headDim, qDim = c.heads * D, kvDim = c.kvHeads * D
-        let q = s[Buf.q.rawValue], k = s[Buf.k.rawValue], v = s[Buf.v.rawValue], attn = s[Buf.attn.rawValue]
-        let input = state.activations.input(xn, tokens: T, cols: c.dim)  // quantized once for all three
-        matmul(layer.wq, input, q, pool: pool)  // (T, H*D)
-        matmul(layer.wk, input, k, pool: pool)  // (T, Hkv*D)
-        matmul(layer.wv, input, v, pool: pool)  // (T, Hkv*D)
-        for d in layer.lora.q { d.apply(xn, tokens: T, out: q) }
-        for d in layer.lora.k { d.apply(xn, tokens: T, out: k) }
-        for d in layer.lora.v { d.apply(xn, tokens: T, out: v) }
-
-        let sliding = c.isSliding(l)
-        for t in 0..<T {
-            let qt = q + t * qDim, kt = k + t * kvDim
-            let (cache, pos) = placement.slot(t)
-            positionQueryAndKey(l, q: qt, k: kt, qOut: qt, kOut: kt, qNorm: layer.qNorm, kNorm: layer.kNorm, position: pos)
-            cache.store(layer: l, position: pos, key: kt, value: v + t * kvDim)
-        }
-
-        let group = c.heads / c.kvHeads, window = c.slidingWindow
-        // One job per token and KV head: the query heads that share it read each cache row once.
-        // Later tokens see more keys, so jobs are dealt first, last, second, second-to-last, …
-        // and each thread's contiguous share gets an even mix of short and long ones.
-        pool.parallelFor(T * c.kvHeads) { range in
-            for job in range {
-                let i = job / c.kvHeads, g = job % c.kvHeads
-                let t = i % 2 == 0 ? i / 2 : T - 1 - i / 2, (cache, pos) = placement.slot(t)
-                let first = sliding ? max(0, pos - window + 1) : 0
-                cache.attend(layer: l, kvHead: g, headDim: D, heads: group, query: q + t * qDim + g * group * D,
-                             positions: first...pos, out: attn + t * qDim + g * group * D)
-            }
-        }
-        matmul(layer.wo, attn, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)
-        for d in layer.lora.o { d.apply(attn, tokens: T, out: out) }
-    }
 }
-

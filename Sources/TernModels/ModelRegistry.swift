@@ -8,6 +8,9 @@ import TernKernels
 public enum ModelRegistry {
     static let architectures: [String: @Sendable (GGUFFile, ThreadPool, [LoRAAdapter]) throws -> any CausalLM] = [
         "gemma3": { try Gemma3(file: $0, pool: $1, adapters: $2) },
+        "llama": { try Llama(file: $0, pool: $1, adapters: $2) },
+        "qwen2": { try Llama(file: $0, pool: $1, adapters: $2) },
+        "qwen3": { try Llama(file: $0, pool: $1, adapters: $2) },
     ]
 
     public static var supported: [String] { architectures.keys.sorted() }

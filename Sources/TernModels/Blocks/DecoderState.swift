@@ -1,0 +1,24 @@
+import TernKernels
+
+/// The scratch buffers of a decoder forward pass, each sized for the batch.
+enum DecoderBuffer: Int, CaseIterable { case x, xn, q, k, v, attn, proj, gate, up }
+
+extension ModelState {
+    /// State for a decoder of these dimensions: a KV cache of `layers` × `contextSize` positions and
+    /// the `DecoderBuffer`s for `maxBatch` tokens.
+    static func decoder(layers: Int, dim: Int, heads: Int, kvHeads: Int, headDim: Int, ffnDim: Int,
+                        contextSize: Int, maxBatch t: Int, numerics: Numerics) -> ModelState {
+        let sizes: [DecoderBuffer: Int] = [
+            .x: t * dim, .xn: t * dim, .q: t * heads * headDim, .k: t * kvHeads * headDim, .v: t * kvHeads * headDim,
+            .attn: t * heads * headDim, .proj: t * dim, .gate: t * ffnDim, .up: t * ffnDim,
+        ]
+        return ModelState(
+            cache: KVCache(layers: layers, capacity: contextSize, kvDim: kvHeads * headDim, halfPrecision: numerics.halfPrecisionKV),
+            maxBatch: t, numerics: numerics, scratch: Scratch(sizes: DecoderBuffer.allCases.map { sizes[$0]! }),
+            activations: ActivationBuffer(tokens: t, cols: max(ffnDim, heads * headDim, dim)))
+    }
+
+    subscript(_ buffer: DecoderBuffer) -> UnsafeMutablePointer<Float> { scratch[buffer.rawValue] }
+
+    var attentionBuffers: SelfAttention.Buffers { .init(q: self[.q], k: self[.k], v: self[.v], attn: self[.attn]) }
+}
