@@ -119,7 +119,8 @@ def make_config(arch: str, family: dict, dims: list[int], vocab_size: int, tok):
     ids = dict(bos_token_id=tok.convert_tokens_to_ids(family["bos"] or family["eos"]),
                eos_token_id=tok.convert_tokens_to_ids(family["eos"]))
     if arch == "gpt2":
-        return cls(vocab_size=vocab_size, n_embd=hidden, n_inner=inter, n_layer=layers, n_head=heads,
+        # (llama.cpp reads GPT-2's feed-forward width as 4 × hidden, whatever n_inner says)
+        return cls(vocab_size=vocab_size, n_embd=hidden, n_inner=4 * hidden, n_layer=layers, n_head=heads,
                    n_positions=256, n_ctx=256, **ids, **family["extra"])
     kw = dict(vocab_size=vocab_size, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=layers,
               num_attention_heads=heads, num_key_value_heads=kv, max_position_embeddings=256, **ids)

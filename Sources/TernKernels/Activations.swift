@@ -37,20 +37,31 @@ public func geluErf(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
 /// precision indexes a table of gelu_tanh values rounded to half (inputs ≤ -10 give 0, ≥ 10 pass
 /// through). Otherwise it is computed exactly with tanh.
 public func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ count: Int, table: Bool) {
+    gelu(gate, count, table: table)
+    var i = 0
+    while i + 16 <= count {
+        store16(load16(gate + i) * load16(up + i), gate + i)
+        i += 16
+    }
+    for j in i..<count { gate[j] *= up[j] }
+}
+
+/// GELU (tanh form) in place, as `geglu` computes it, without the gate: GPT-2's, Falcon's and
+/// Bloom's MLPs. x: (count)
+public func gelu(_ x: UnsafeMutablePointer<Float>, _ count: Int, table: Bool) {
     guard table else {
         var i = 0
         while i + 16 <= count {
-            store16(geluTanh16(load16(gate + i)) * load16(up + i), gate + i)
+            store16(geluTanh16(load16(x + i)), x + i)
             i += 16
         }
-        for j in i..<count { gate[j] = geluTanh(gate[j]) * up[j] }
+        for j in i..<count { x[j] = geluTanh(x[j]) }
         return
     }
     geluHalfTable.withUnsafeBufferPointer { table in
         for i in 0..<count {
-            let x = gate[i]
-            let g = x <= -10 ? 0 : x >= 10 ? x : halfToFloat(table[Int(floatToHalf(x))])
-            gate[i] = g * up[i]
+            let v = x[i]
+            x[i] = v <= -10 ? 0 : v >= 10 ? v : halfToFloat(table[Int(floatToHalf(v))])
         }
     }
 }

@@ -11,6 +11,7 @@ public enum ModelRegistry {
         "llama": { try Llama(file: $0, pool: $1, adapters: $2) },
         "qwen2": { try Llama(file: $0, pool: $1, adapters: $2) },
         "qwen3": { try Llama(file: $0, pool: $1, adapters: $2) },
+        "gpt2": { try GPT2(file: $0, pool: $1, adapters: $2) },
     ]
 
     public static var supported: [String] { architectures.keys.sorted() }

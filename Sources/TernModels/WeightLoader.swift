@@ -16,6 +16,28 @@ struct WeightLoader {
         return m.packed { start, count in file.releasePages(start, count: count) }  // products read only the copy
     }
 
+    /// A fused matrix (GPT-2's, Falcon's and Bloom's `attn_qkv`) as its row blocks: `parts` rows
+    /// each, in order, viewed in place and packed like `matrix`.
+    func matrices(_ name: String, parts: [Int], cols: Int) throws -> [QuantMatrix] {
+        guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
+        let rows = parts.reduce(0, +)
+        guard t.shape == [cols, rows] else { throw ModelError.badShape(name, t.shape, expected: [cols, rows]) }
+        let whole = QuantMatrix(type: t.type, rows: rows, cols: cols, data: file.data(for: t))
+        var start = 0
+        return parts.map { n in
+            defer { start += n }
+            return QuantMatrix(type: t.type, rows: n, cols: cols, data: whole.row(start))
+                .packed { start, count in file.releasePages(start, count: count) }
+        }
+    }
+
+    /// A fused F32 vector as its parts (pointers into the file).
+    func vectors(_ name: String, parts: [Int]) throws -> [UnsafePointer<Float>] {
+        let whole = try vector(name, count: parts.reduce(0, +))
+        var start = 0
+        return parts.map { n in defer { start += n }; return whole + start }
+    }
+
     /// F32 vector of `count` elements.
     func vector(_ name: String, count: Int) throws -> UnsafePointer<Float> {
         guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }

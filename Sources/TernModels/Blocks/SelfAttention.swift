@@ -14,6 +14,7 @@ struct SelfAttention {
     var bq: UnsafePointer<Float>? = nil  // (H*D)
     var bk: UnsafePointer<Float>? = nil  // (Hkv*D)
     var bv: UnsafePointer<Float>? = nil  // (Hkv*D)
+    var bo: UnsafePointer<Float>? = nil  // (C)
 
     /// The buffers a pass uses, each sized for the batch: q (T, H*D), k and v (T, Hkv*D), attn (T, H*D).
     struct Buffers {
@@ -60,6 +61,7 @@ struct SelfAttention {
             }
         }
         matmul(wo, b.attn, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)
+        if let bo { for t in 0..<T { add(bo, into: out + t * dim, dim) } }
         for d in lora.o { d.apply(b.attn, tokens: T, out: out) }
     }
 }
