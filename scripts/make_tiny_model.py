@@ -58,6 +58,11 @@ FAMILIES = {
         specials=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
         bos=None, eos="<|im_end|>", template=CHATML_TEMPLATE,
         extra=dict(rms_norm_eps=1e-6, rope_theta=1000000.0, tie_word_embeddings=True)),
+    "falcon": dict(
+        config="FalconConfig", pre="falcon",
+        specials=["<|endoftext|>"], bos="<|endoftext|>", eos="<|endoftext|>", template=None,
+        extra=dict(multi_query=True, parallel_attn=True, new_decoder_architecture=False, bias=False, alibi=False,
+                   layer_norm_epsilon=1e-5, rope_theta=10000.0)),
     "gpt2": dict(
         config="GPT2Config", pre="gpt-2",
         specials=["<|endoftext|>"], bos="<|endoftext|>", eos="<|endoftext|>", template=None,
@@ -122,6 +127,10 @@ def make_config(arch: str, family: dict, dims: list[int], vocab_size: int, tok):
         # (llama.cpp reads GPT-2's feed-forward width as 4 × hidden, whatever n_inner says)
         return cls(vocab_size=vocab_size, n_embd=hidden, n_inner=4 * hidden, n_layer=layers, n_head=heads,
                    n_positions=256, n_ctx=256, **ids, **family["extra"])
+    if arch == "falcon":
+        # (llama.cpp reads Falcon's feed-forward width as 4 × hidden and its context as 2048)
+        return cls(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
+                   num_kv_heads=1, ffn_hidden_size=4 * hidden, max_position_embeddings=2048, **ids, **family["extra"])
     kw = dict(vocab_size=vocab_size, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=layers,
               num_attention_heads=heads, num_key_value_heads=kv, max_position_embeddings=256, **ids)
     if arch == "qwen3":

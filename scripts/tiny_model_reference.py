@@ -71,6 +71,11 @@ def main():
 
     model = transformers.AutoModelForCausalLM.from_pretrained(src / "hf", torch_dtype=torch.float32)
     model.eval()
+    if model.config.model_type == "falcon":
+        # llama.cpp runs Falcon's MLP with the tanh form of GELU (ggml_gelu); transformers with the
+        # exact erf form. The reference follows llama.cpp, so that the rest is compared exactly.
+        for layer in model.transformer.h:
+            layer.mlp.act = torch.nn.GELU(approximate="tanh")
     with torch.no_grad():
         logits = model(torch.tensor([tokens])).logits[0].numpy()
 

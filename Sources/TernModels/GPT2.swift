@@ -25,14 +25,10 @@ public final class GPT2: CausalLM, PlacedForward, @unchecked Sendable {  // immu
         public var headDim: Int { dim / heads }
     }
 
-    struct Norm {
-        let weight: UnsafePointer<Float>, bias: UnsafePointer<Float>
-    }
-
     struct Layer {
-        let attnNorm: Norm
+        let attnNorm: LayerNormWeights
         let attention: SelfAttention
-        let ffnNorm: Norm
+        let ffnNorm: LayerNormWeights
         let mlp: MLP
     }
 
@@ -41,7 +37,7 @@ public final class GPT2: CausalLM, PlacedForward, @unchecked Sendable {  // immu
     let positions: QuantMatrix               // (P, C)
     let output: QuantMatrix                  // (V, C)
     let layers: [Layer]
-    let outputNorm: Norm
+    let outputNorm: LayerNormWeights
     let lora: [LayerAdapters]                // empty slots: no adapters are trained for GPT-2 yet
     public let pool: ThreadPool
     private let file: GGUFFile
@@ -61,9 +57,7 @@ public final class GPT2: CausalLM, PlacedForward, @unchecked Sendable {  // immu
                               heads: try w.int("attention.head_count"), vocabularySize: embd.shape[1],
                               contextLength: try w.int("context_length"), eps: try w.float("attention.layer_norm_epsilon"))
         guard c.dim % c.heads == 0 else { throw ModelError("gpt2: \(c.dim) dimensions do not split into \(c.heads) heads") }
-        func norm(_ name: String) throws -> Norm {
-            Norm(weight: try w.vector(name + ".weight", count: c.dim), bias: try w.vector(name + ".bias", count: c.dim))
-        }
+        func norm(_ name: String) throws -> LayerNormWeights { try w.layerNorm(name, count: c.dim) }
         layers = try (0..<c.layers).map { i in
             let p = "blk.\(i)."
             let qkv = try w.matrices(p + "attn_qkv.weight", parts: [c.dim, c.dim, c.dim], cols: c.dim)
@@ -110,18 +104,18 @@ public final class GPT2: CausalLM, PlacedForward, @unchecked Sendable {  // immu
             }
         }
         for (l, layer) in layers.enumerated() {
-            for t in 0..<T { layerNorm(x + t * C, weight: layer.attnNorm.weight, bias: layer.attnNorm.bias, eps: c.eps, out: xn + t * C, dim: C) }
+            for t in 0..<T { layer.attnNorm(x + t * C, eps: c.eps, out: xn + t * C, dim: C) }
             layer.attention(layer: l, xn, out: proj, tokens: T, heads: c.heads, kvHeads: c.heads, headDim: c.headDim, dim: C,
                             window: nil, lora: lora[l], placement: placement, state: state, buffers: state.attentionBuffers,
                             pool: pool) { q, _, _ in
                 scale(q, 1 / Float(c.headDim).squareRoot(), C)
             }
             add(proj, into: x, T * C)
-            for t in 0..<T { layerNorm(x + t * C, weight: layer.ffnNorm.weight, bias: layer.ffnNorm.bias, eps: c.eps, out: xn + t * C, dim: C) }
+            for t in 0..<T { layer.ffnNorm(x + t * C, eps: c.eps, out: xn + t * C, dim: C) }
             layer.mlp(xn, out: proj, tokens: T, dim: C, ffnDim: c.ffnDim, lora: lora[l], state: state, hiddenBuffer: state[.gate], pool: pool)
             add(proj, into: x, T * C)
         }
-        for t in 0..<T { layerNorm(x + t * C, weight: outputNorm.weight, bias: outputNorm.bias, eps: c.eps, out: hidden + t * C, dim: C) }
+        for t in 0..<T { outputNorm(x + t * C, eps: c.eps, out: hidden + t * C, dim: C) }
     }
 
     public func logits(_ hidden: UnsafePointer<Float>, rows: Int, state: ModelState, out: UnsafeMutablePointer<Float>) {

@@ -12,6 +12,7 @@ public enum ModelRegistry {
         "qwen2": { try Llama(file: $0, pool: $1, adapters: $2) },
         "qwen3": { try Llama(file: $0, pool: $1, adapters: $2) },
         "gpt2": { try GPT2(file: $0, pool: $1, adapters: $2) },
+        "falcon": { try Falcon(file: $0, pool: $1, adapters: $2) },
     ]
 
     public static var supported: [String] { architectures.keys.sorted() }

@@ -46,6 +46,8 @@ public struct PreTokenizer: Sendable {
                 "[\\x{4E00}-\\x{9FA5}\\x{800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+",
                 "\\p{N}+",
             ])
+        case "falcon":
+            steps = Self.patterns(["[\\p{P}\\$\\+<=>\\^~\\|`]+"]) + [.gpt2] + Self.patterns(["[0-9][0-9][0-9]"])
         case "default":
             steps = Self.patterns(["[\\p{P}\\$\\+<=>\\^~\\|]+"]) + [.gpt2] + Self.patterns(["\\p{N}+", "[0-9][0-9][0-9]"])
         default: return nil
@@ -55,7 +57,7 @@ public struct PreTokenizer: Sendable {
     }
 
     /// The names `init(name:)` accepts.
-    public static let supported = ["command-r", "dbrx", "deepseek-llm", "deepseek-r1-qwen", "default", "falcon3", "gpt-2",
+    public static let supported = ["command-r", "dbrx", "deepseek-llm", "deepseek-r1-qwen", "default", "falcon", "falcon3", "gpt-2",
                                    "jais", "llama-bpe", "llama3", "mpt", "olmo", "phi-2", "qwen2", "refact", "smaug-bpe",
                                    "smollm", "stablelm2", "starcoder"]
 
