@@ -63,6 +63,10 @@ FAMILIES = {
         specials=["<|endoftext|>"], bos="<|endoftext|>", eos="<|endoftext|>", template=None,
         extra=dict(multi_query=True, parallel_attn=True, new_decoder_architecture=False, bias=False, alibi=False,
                    layer_norm_epsilon=1e-5, rope_theta=10000.0)),
+    "bloom": dict(
+        config="BloomConfig", pre="bloom",
+        specials=["<unk>", "<s>", "</s>", "<pad>"], bos="<s>", eos="</s>", template=None,
+        extra=dict(layer_norm_epsilon=1e-5)),
     "gpt2": dict(
         config="GPT2Config", pre="gpt-2",
         specials=["<|endoftext|>"], bos="<|endoftext|>", eos="<|endoftext|>", template=None,
@@ -127,6 +131,10 @@ def make_config(arch: str, family: dict, dims: list[int], vocab_size: int, tok):
         # (llama.cpp reads GPT-2's feed-forward width as 4 × hidden, whatever n_inner says)
         return cls(vocab_size=vocab_size, n_embd=hidden, n_inner=4 * hidden, n_layer=layers, n_head=heads,
                    n_positions=256, n_ctx=256, **ids, **family["extra"])
+    if arch == "bloom":
+        # (llama.cpp reads BLOOM's feed-forward width as 4 × hidden)
+        return cls(vocab_size=vocab_size, hidden_size=hidden, n_layer=layers, n_head=heads, seq_length=256,
+                   **ids, **family["extra"])
     if arch == "falcon":
         # (llama.cpp reads Falcon's feed-forward width as 4 × hidden and its context as 2048)
         return cls(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,

@@ -51,10 +51,10 @@ typedef struct {
     void (*f32_to_f16)(const float *x, uint16_t *y, int64_t n);
     void (*attend_f16)(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v,
                        const uint16_t *ks, const uint16_t *vs, int64_t shared, int64_t stride,
-                       int64_t first, int64_t last, int64_t d, float *out);
+                       int64_t first, int64_t last, int64_t d, const float *slopes, float *out);
     void (*attend_f32)(const float *q, int64_t heads, const float *k, const float *v,
                        const float *ks, const float *vs, int64_t shared, int64_t stride,
-                       int64_t first, int64_t last, int64_t d, float *out);
+                       int64_t first, int64_t last, int64_t d, const float *slopes, float *out);
     void (*matmul_f32)(const float *panels, int64_t rows, int64_t p0, int64_t p1, int64_t cols, const float *x,
                        int64_t tokens, float *out, int64_t out_stride);
     void (*gelu_erf)(float *x, int64_t n);

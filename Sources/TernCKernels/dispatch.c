@@ -63,8 +63,8 @@ void tern_f32_to_f16(const float *x, uint16_t *y, int64_t n) { kernels()->f32_to
 
 void tern_attend_f16(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v,
                      const uint16_t *ks, const uint16_t *vs, int64_t shared, int64_t stride,
-                     int64_t first, int64_t last, int64_t d, float *out) {
-    kernels()->attend_f16(q, heads, k, v, ks, vs, shared, stride, first, last, d, out);
+                     int64_t first, int64_t last, int64_t d, const float *slopes, float *out) {
+    kernels()->attend_f16(q, heads, k, v, ks, vs, shared, stride, first, last, d, slopes, out);
 }
 
 void tern_matmul_f32(const float *panels, int64_t rows, int64_t p0, int64_t p1, int64_t cols, const float *x,
@@ -85,8 +85,8 @@ void tern_pack_f32(const float *w, int64_t rows, int64_t cols, float *panels) {
 
 void tern_attend_f32(const float *q, int64_t heads, const float *k, const float *v,
                      const float *ks, const float *vs, int64_t shared, int64_t stride,
-                     int64_t first, int64_t last, int64_t d, float *out) {
-    kernels()->attend_f32(q, heads, k, v, ks, vs, shared, stride, first, last, d, out);
+                     int64_t first, int64_t last, int64_t d, const float *slopes, float *out) {
+    kernels()->attend_f32(q, heads, k, v, ks, vs, shared, stride, first, last, d, slopes, out);
 }
 
 int tern_activation_type(int weight_type) {

@@ -96,7 +96,7 @@ public final class BertEncoder: @unchecked Sendable {  // weights are read-only;
                         for job in jobs {
                             let t = job / heads, h = job % heads, (lo, hi) = span[t]
                             tern_attend_f32(q + t * H + h * D, 1, k + h * D, v + h * D, k + h * D, v + h * D, 0, Int64(H),
-                                            Int64(lo), Int64(hi - 1), Int64(D), a + t * H + h * D)
+                                            Int64(lo), Int64(hi - 1), Int64(D), nil, a + t * H + h * D)
                         }
                     }
                 }

@@ -88,8 +88,9 @@ public final class KVCache {
     /// out = softmax(q·Kᵀ)·V over positions first...last for `heads` query heads (q, out:
     /// (heads, headDim)) that share KV head `kvHead` of layer l. Rows of a shared base are read in
     /// place, in the same pass, so the result is exactly that of one cache holding every row.
+    /// `alibi`: one slope per head (ALiBi: head h's score for position j gets slope·(j − last)).
     public func attend(layer l: Int, kvHead: Int, headDim: Int, heads: Int, query q: UnsafePointer<Float>,
-                       positions: ClosedRange<Int>, out: UnsafeMutablePointer<Float>) {
+                       positions: ClosedRange<Int>, alibi: UnsafePointer<Float>? = nil, out: UnsafeMutablePointer<Float>) {
         let offset = kvHead * headDim * elementBytes
         let k = keys(layer: l) + offset, v = values(layer: l) + offset
         let ks = (base?.keys(layer: l)).map { $0 + offset } ?? k, vs = (base?.values(layer: l)).map { $0 + offset } ?? v
@@ -97,11 +98,11 @@ public final class KVCache {
         if halfPrecision {
             tern_attend_f16(q, Int64(heads), k.assumingMemoryBound(to: UInt16.self), v.assumingMemoryBound(to: UInt16.self),
                             ks.assumingMemoryBound(to: UInt16.self), vs.assumingMemoryBound(to: UInt16.self), shared,
-                            Int64(kvDim), first, last, Int64(headDim), out)
+                            Int64(kvDim), first, last, Int64(headDim), alibi, out)
         } else {
             tern_attend_f32(q, Int64(heads), k.assumingMemoryBound(to: Float.self), v.assumingMemoryBound(to: Float.self),
                             ks.assumingMemoryBound(to: Float.self), vs.assumingMemoryBound(to: Float.self), shared,
-                            Int64(kvDim), first, last, Int64(headDim), out)
+                            Int64(kvDim), first, last, Int64(headDim), alibi, out)
         }
     }
 }

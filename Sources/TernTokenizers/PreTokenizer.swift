@@ -46,6 +46,8 @@ public struct PreTokenizer: Sendable {
                 "[\\x{4E00}-\\x{9FA5}\\x{800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+",
                 "\\p{N}+",
             ])
+        case "bloom", "poro-chat", "gpt3-finnish":
+            steps = Self.patterns([" ?[^(\\s|.,!?\\x{2026}\\x{3002}\\x{FF0C}\\x{3001}\\x{964}\\x{6D4}\\x{60C})]+"])
         case "falcon":
             steps = Self.patterns(["[\\p{P}\\$\\+<=>\\^~\\|`]+"]) + [.gpt2] + Self.patterns(["[0-9][0-9][0-9]"])
         case "default":
@@ -57,8 +59,8 @@ public struct PreTokenizer: Sendable {
     }
 
     /// The names `init(name:)` accepts.
-    public static let supported = ["command-r", "dbrx", "deepseek-llm", "deepseek-r1-qwen", "default", "falcon", "falcon3", "gpt-2",
-                                   "jais", "llama-bpe", "llama3", "mpt", "olmo", "phi-2", "qwen2", "refact", "smaug-bpe",
+    public static let supported = ["bloom", "command-r", "dbrx", "deepseek-llm", "deepseek-r1-qwen", "default", "falcon", "falcon3", "gpt-2", "gpt3-finnish",
+                                   "jais", "llama-bpe", "llama3", "mpt", "olmo", "phi-2", "poro-chat", "qwen2", "refact", "smaug-bpe",
                                    "smollm", "stablelm2", "starcoder"]
 
     /// The pieces of `text`, in order; joined they give `text` back.

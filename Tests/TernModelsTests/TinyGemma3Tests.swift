@@ -129,7 +129,7 @@ final class TinyGemma3Tests: XCTestCase {
         let odd = try Self.writeModel(f, architecture: "mamba9")
         defer { try? FileManager.default.removeItem(atPath: odd) }
         XCTAssertThrowsError(try ModelRegistry.load(GGUFFile(path: odd), threads: 1)) { error in
-            XCTAssertEqual("\(error)", "unknown architecture 'mamba9': Tern runs gemma3")
+            XCTAssertEqual("\(error)", "unknown architecture 'mamba9': Tern runs bloom, falcon, gemma3, gpt2, llama, qwen2, qwen3")
         }
         let partial = try Self.writeModel(f, dropping: "blk.3.ffn_up.weight")
         defer { try? FileManager.default.removeItem(atPath: partial) }
@@ -150,8 +150,8 @@ final class TinyGemma3Tests: XCTestCase {
         scores = scores.map { exp($0 - top) }
         let total = scores.reduce(0, +)
         var out = [Float](repeating: 0, count: D), outF32 = out
-        tern_attend_f16(q, 1, keys, values, keys, values, 0, Int64(stride), 2, 9, Int64(D), &out)
-        tern_attend_f32(q, 1, keys.map(halfToFloat), values.map(halfToFloat), keys.map(halfToFloat), values.map(halfToFloat), 0, Int64(stride), 2, 9, Int64(D), &outF32)
+        tern_attend_f16(q, 1, keys, values, keys, values, 0, Int64(stride), 2, 9, Int64(D), nil, &out)
+        tern_attend_f32(q, 1, keys.map(halfToFloat), values.map(halfToFloat), keys.map(halfToFloat), values.map(halfToFloat), 0, Int64(stride), 2, 9, Int64(D), nil, &outF32)
         for d in 0..<D {
             let expected = (2...9).enumerated().reduce(0.0) {
                 $0 + scores[$1.offset] / total * Double(halfToFloat(values[$1.element * stride + d]))

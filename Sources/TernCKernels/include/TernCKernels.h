@@ -63,15 +63,16 @@ void tern_f32_to_f16(const float *x, uint16_t *y, int64_t n);
 /// softmax(q·kⱼ)·V per head, in one pass with a running maximum, summing in float. Each cache row
 /// is converted once for all heads. d is a multiple of 8. Rows below `shared` are read from
 /// ks/vs instead (a forked sequence's prompt, held once for all forks; both row ranges are indexed
-/// by position), so the result is the same as if one cache held every row.
+/// by position), so the result is the same as if one cache held every row. With `slopes` (one per
+/// head, or NULL), head h's score for position j gets slopes[h]·(j − last) added (ALiBi).
 void tern_attend_f16(const float *q, int64_t heads, const uint16_t *k, const uint16_t *v,
                      const uint16_t *ks, const uint16_t *vs, int64_t shared, int64_t stride,
-                     int64_t first, int64_t last, int64_t d, float *out);
+                     int64_t first, int64_t last, int64_t d, const float *slopes, float *out);
 
 /// The same over a float cache.
 void tern_attend_f32(const float *q, int64_t heads, const float *k, const float *v,
                      const float *ks, const float *vs, int64_t shared, int64_t stride,
-                     int64_t first, int64_t last, int64_t d, float *out);
+                     int64_t first, int64_t last, int64_t d, const float *slopes, float *out);
 
 /// Lays out a float matrix (rows × cols, row-major) in panels of 16 rows, column by column:
 /// panels[(p·cols + c)·16 + i] = w[16p + i][c] (zero past the last row). Room: ⌈rows/16⌉·16·cols.

@@ -23,9 +23,10 @@ struct SelfAttention {
 
     /// - Parameters:
     ///   - window: a query at position p sees keys at p - window < j ≤ p (nil: all of them).
+    ///   - alibi: ALiBi slopes, one per query head (H), for models without rotary positions (Bloom).
     ///   - prepare: makes token t's query (H*D) and key (Hkv*D) ready at `position`, in place.
     func callAsFunction(layer l: Int, _ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, tokens T: Int,
-                        heads: Int, kvHeads: Int, headDim D: Int, dim: Int, window: Int?, lora: LayerAdapters,
+                        heads: Int, kvHeads: Int, headDim D: Int, dim: Int, window: Int?, alibi: [Float]? = nil, lora: LayerAdapters,
                         placement: Placement, state: ModelState, buffers b: Buffers, pool: ThreadPool,
                         prepare: (_ q: UnsafeMutablePointer<Float>, _ k: UnsafeMutablePointer<Float>, _ position: Int) -> Void) {
         let qDim = heads * D, kvDim = kvHeads * D
@@ -48,6 +49,9 @@ struct SelfAttention {
         }
 
         let group = heads / kvHeads
+        let slopes = alibi.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.count) }
+        defer { slopes?.deallocate() }
+        if let alibi, let slopes { slopes.initialize(from: alibi, count: alibi.count) }
         // One job per token and KV head: the query heads that share it read each cache row once.
         // Later tokens see more keys, so jobs are dealt first, last, second, second-to-last, …
         // and each thread's contiguous share gets an even mix of short and long ones.
@@ -57,7 +61,7 @@ struct SelfAttention {
                 let t = i % 2 == 0 ? i / 2 : T - 1 - i / 2, (cache, pos) = placement.slot(t)
                 let first = window.map { max(0, pos - $0 + 1) } ?? 0
                 cache.attend(layer: l, kvHead: g, headDim: D, heads: group, query: b.q + t * qDim + g * group * D,
-                             positions: first...pos, out: b.attn + t * qDim + g * group * D)
+                             positions: first...pos, alibi: slopes.map { $0 + g * group }, out: b.attn + t * qDim + g * group * D)
             }
         }
         matmul(wo, b.attn, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)
