@@ -58,6 +58,18 @@ FAMILIES = {
         specials=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
         bos=None, eos="<|im_end|>", template=CHATML_TEMPLATE,
         extra=dict(rms_norm_eps=1e-6, rope_theta=1000000.0, tie_word_embeddings=True)),
+    "qwen2moe": dict(
+        config="Qwen2MoeConfig", pre="qwen2",
+        specials=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        bos=None, eos="<|im_end|>", template=CHATML_TEMPLATE,
+        extra=dict(rms_norm_eps=1e-6, rope_theta=1000000.0, tie_word_embeddings=False, num_experts=8, num_experts_per_tok=2,
+                   norm_topk_prob=False, decoder_sparse_step=1, mlp_only_layers=[])),
+    "qwen3moe": dict(
+        config="Qwen3MoeConfig", pre="qwen2",
+        specials=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        bos=None, eos="<|im_end|>", template=CHATML_TEMPLATE,
+        extra=dict(rms_norm_eps=1e-6, rope_theta=1000000.0, tie_word_embeddings=False, num_experts=8, num_experts_per_tok=2,
+                   norm_topk_prob=True, decoder_sparse_step=1, mlp_only_layers=[])),
     "falcon": dict(
         config="FalconConfig", pre="falcon",
         specials=["<|endoftext|>"], bos="<|endoftext|>", eos="<|endoftext|>", template=None,
@@ -141,9 +153,14 @@ def make_config(arch: str, family: dict, dims: list[int], vocab_size: int, tok):
                    num_kv_heads=1, ffn_hidden_size=4 * hidden, max_position_embeddings=2048, **ids, **family["extra"])
     kw = dict(vocab_size=vocab_size, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=layers,
               num_attention_heads=heads, num_key_value_heads=kv, max_position_embeddings=256, **ids)
-    if arch == "qwen3":
+    if arch in ("qwen3", "qwen3moe"):
         kw["head_dim"] = hidden // heads
-    if arch == "qwen2":
+    if arch in ("qwen2moe", "qwen3moe"):
+        # experts a quarter of the dense width, the shared expert (Qwen2-MoE) half of it
+        kw["moe_intermediate_size"] = inter // 4
+        if arch == "qwen2moe":
+            kw["shared_expert_intermediate_size"] = inter // 2
+    if arch in ("qwen2", "qwen2moe"):
         kw["use_sliding_window"] = False
     kw.update(family["extra"])
     return cls(**kw)

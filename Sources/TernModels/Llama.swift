@@ -2,15 +2,19 @@ import Foundation
 import TernGGUF
 import TernKernels
 
-/// The Llama family, as llama.cpp's llama, qwen2 and qwen3 graphs run it: pre-norm blocks of
-/// grouped-query attention with RoPE and a SwiGLU MLP, RMSNorm everywhere.
+/// The Llama family, as llama.cpp's llama, qwen2, qwen3, qwen2moe and qwen3moe graphs run it:
+/// pre-norm blocks of grouped-query attention with RoPE and a SwiGLU MLP (or a mixture of SwiGLU
+/// experts), RMSNorm everywhere.
 ///
 ///     h = x + attn(rmsnorm(x));  x' = h + mlp(rmsnorm(h))
 ///
 /// The variants are configuration: Llama 2/3 (and TinyLlama, SmolLM2, Mistral) rotate neighbouring
 /// dimensions and Llama 3 divides the RoPE frequencies by `rope_freqs`; Qwen 2 adds biases to the
 /// Q/K/V projections; Qwen 3 RMS-normalises each query and key head before RoPE; both Qwens use
-/// the NEOX rotation. The output projection is tied to the embedding when the file has no `output`.
+/// the NEOX rotation. The MoE variants replace the MLP by `MixtureOfExperts`: Qwen2-MoE with softmax
+/// weights over the top k and a sigmoid-gated shared expert, Qwen3-MoE renormalising the top k's
+/// weights and sharing nothing. The output projection is tied to the embedding when the file has no
+/// `output`.
 ///
 /// Shape letters: T tokens, C = dim, H query heads, Hkv key/value heads, D head dim, F feed-forward
 /// width, V vocabulary.
@@ -35,6 +39,15 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
         public var qkNorm: Bool
         /// Mistral-style sliding window on every layer (nil: full attention).
         public var slidingWindow: Int?
+        /// Mixture of experts (Qwen-MoE): E experts, k used per token, each Fe wide; a shared
+        /// expert Fs wide (0: none). `ffnDim` is then the widest of Fe and Fs.
+        public var experts = 0, expertsUsed = 0, expertDim = 0, sharedExpertDim = 0
+        public var normalizeTopK = false
+    }
+
+    enum FeedForward {
+        case dense(GatedMLP)
+        case experts(MixtureOfExperts)
     }
 
     struct Layer {
@@ -43,7 +56,7 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
         let qNorm: UnsafePointer<Float>?     // (D), Qwen 3
         let kNorm: UnsafePointer<Float>?     // (D), Qwen 3
         let ffnNorm: UnsafePointer<Float>    // (C)
-        let mlp: GatedMLP
+        let ffn: FeedForward
         var lora = LayerAdapters()
     }
 
@@ -62,7 +75,7 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
     public var contextLength: Int { config.contextLength }
 
     /// The architectures this file runs, by `general.architecture`.
-    static let variants = ["llama", "qwen2", "qwen3"]
+    static let variants = ["llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe"]
 
     public init(file: GGUFFile, pool: ThreadPool, adapters: [LoRAAdapter] = []) throws {
         guard let arch = file.architecture, Self.variants.contains(arch) else {
@@ -73,13 +86,24 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
         guard let embd = file.tensor(named: "token_embd.weight"), embd.shape.count == 2, embd.shape[0] == dim else {
             throw ModelError.badShape("token_embd.weight", file.tensor(named: "token_embd.weight")?.shape ?? [], expected: [dim, -1])
         }
-        let c = Configuration(
-            architecture: arch, dim: dim, layers: try w.int("block_count"), ffnDim: try w.int("feed_forward_length"),
+        let moe = arch.hasSuffix("moe")
+        var c = Configuration(
+            architecture: arch, dim: dim, layers: try w.int("block_count"), ffnDim: moe ? 0 : try w.int("feed_forward_length"),
             heads: heads, kvHeads: w.optionalInt("attention.head_count_kv") ?? heads,
             headDim: w.optionalInt("attention.key_length") ?? dim / heads, vocabularySize: embd.shape[1],
             contextLength: try w.int("context_length"), eps: try w.float("attention.layer_norm_rms_epsilon"),
             ropeBase: w.optionalFloat("rope.freq_base") ?? 10_000, ropeStyle: arch == "llama" ? .normal : .neox,
-            qkvBias: arch == "qwen2", qkNorm: arch == "qwen3", slidingWindow: w.optionalInt("attention.sliding_window"))
+            qkvBias: arch == "qwen2" || arch == "qwen2moe", qkNorm: arch == "qwen3" || arch == "qwen3moe",
+            slidingWindow: w.optionalInt("attention.sliding_window"))
+        if moe {
+            c.experts = try w.int("expert_count")
+            c.expertsUsed = try w.int("expert_used_count")
+            c.expertDim = try w.int("expert_feed_forward_length")
+            c.sharedExpertDim = w.optionalInt("expert_shared_feed_forward_length") ?? 0
+            c.normalizeTopK = arch == "qwen3moe"
+            c.ffnDim = max(c.expertDim, c.sharedExpertDim)
+            guard c.expertsUsed <= c.experts else { throw ModelError("\(arch): \(c.expertsUsed) experts used of \(c.experts)") }
+        }
         guard c.heads % c.kvHeads == 0, c.headDim % 2 == 0 else {
             throw ModelError("\(arch): \(c.heads) query heads cannot share \(c.kvHeads) KV heads of dim \(c.headDim)")
         }
@@ -102,9 +126,7 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
                 qNorm: c.qkNorm ? try w.vector(p + "attn_q_norm.weight", count: c.headDim) : nil,
                 kNorm: c.qkNorm ? try w.vector(p + "attn_k_norm.weight", count: c.headDim) : nil,
                 ffnNorm: try w.vector(p + "ffn_norm.weight", count: c.dim),
-                mlp: GatedMLP(gate: try w.matrix(p + "ffn_gate.weight", rows: c.ffnDim, cols: c.dim),
-                              up: try w.matrix(p + "ffn_up.weight", rows: c.ffnDim, cols: c.dim),
-                              down: try w.matrix(p + "ffn_down.weight", rows: c.dim, cols: c.ffnDim), activation: .silu))
+                ffn: moe ? .experts(try Self.experts(w, p, c)) : .dense(try Self.mlp(w, p, suffix: "", c.ffnDim, c)))
         }
         let slots = try LayerAdapters.attach(adapters, architecture: arch, layers: c.layers, dim: c.dim, qDim: qDim, kvDim: kvDim, ffnDim: c.ffnDim)
         layers = zip(plain, slots).map { layer, lora in
@@ -121,6 +143,38 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
         config = c
         self.pool = pool
         self.file = file
+    }
+
+    /// A SwiGLU MLP of width `width` from `ffn_gate<suffix>`, `ffn_up<suffix>`, `ffn_down<suffix>`.
+    private static func mlp(_ w: WeightLoader, _ p: String, suffix: String, _ width: Int, _ c: Configuration) throws -> GatedMLP {
+        GatedMLP(gate: try w.matrix(p + "ffn_gate\(suffix).weight", rows: width, cols: c.dim),
+                 up: try w.matrix(p + "ffn_up\(suffix).weight", rows: width, cols: c.dim),
+                 down: try w.matrix(p + "ffn_down\(suffix).weight", rows: c.dim, cols: width), activation: .silu)
+    }
+
+    private static func experts(_ w: WeightLoader, _ p: String, _ c: Configuration) throws -> MixtureOfExperts {
+        let gates = try w.experts(p + "ffn_gate_exps.weight", count: c.experts, rows: c.expertDim, cols: c.dim)
+        let ups = try w.experts(p + "ffn_up_exps.weight", count: c.experts, rows: c.expertDim, cols: c.dim)
+        let downs = try w.experts(p + "ffn_down_exps.weight", count: c.experts, rows: c.dim, cols: c.expertDim)
+        var moe = MixtureOfExperts(
+            router: try w.matrix(p + "ffn_gate_inp.weight", rows: c.experts, cols: c.dim),
+            experts: (0..<c.experts).map { GatedMLP(gate: gates[$0], up: ups[$0], down: downs[$0], activation: .silu) },
+            used: c.expertsUsed, normalizeTopK: c.normalizeTopK)
+        if c.sharedExpertDim > 0 {
+            moe.shared = try mlp(w, p, suffix: "_shexp", c.sharedExpertDim, c)
+            // (C) in some files, (1, C) in others
+            let name = p + "ffn_gate_inp_shexp.weight"
+            if w.file.tensor(named: name)?.shape.count == 1 {
+                moe.sharedGate = Array(UnsafeBufferPointer(start: try w.vector(name, count: c.dim), count: c.dim))
+            } else {
+                let gate = try w.matrix(name, rows: 1, cols: c.dim)
+                moe.sharedGate = [Float](unsafeUninitializedCapacity: c.dim) { buffer, n in
+                    gate.dequantize(row: 0, into: buffer.baseAddress!)
+                    n = c.dim
+                }
+            }
+        }
+        return moe
     }
 
     private init(_ base: Llama, layers: [Layer]) {
@@ -163,8 +217,14 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
             }
             add(proj, into: x, T * c.dim)
             for t in 0..<T { rmsNorm(x + t * c.dim, weight: layer.ffnNorm, eps: c.eps, out: xn + t * c.dim, dim: c.dim) }
-            layer.mlp(xn, out: proj, tokens: T, dim: c.dim, ffnDim: c.ffnDim, lora: layer.lora, state: state,
-                      gateBuffer: state[.gate], upBuffer: state[.up], pool: pool)
+            switch layer.ffn {
+            case .dense(let mlp):
+                mlp(xn, out: proj, tokens: T, dim: c.dim, ffnDim: c.ffnDim, lora: layer.lora, state: state,
+                    gateBuffer: state[.gate], upBuffer: state[.up], pool: pool)
+            case .experts(let moe):
+                moe(xn, out: proj, tokens: T, dim: c.dim, expertDim: c.expertDim, sharedDim: c.sharedExpertDim, state: state,
+                    gateBuffer: state[.gate], upBuffer: state[.up], pool: pool)
+            }
             add(proj, into: x, T * c.dim)
         }
         for t in 0..<T { rmsNorm(x + t * c.dim, weight: outputNorm, eps: c.eps, out: hidden + t * c.dim, dim: c.dim) }

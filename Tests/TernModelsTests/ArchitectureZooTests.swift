@@ -23,7 +23,7 @@ final class ArchitectureZooTests: XCTestCase {
         let greedy: [String: [[[Double]]]]  // file → steps → top-5 [id, logprob]
     }
 
-    static let families = ["llama", "qwen2", "qwen3", "gpt2", "falcon", "bloom"]
+    static let families = ["llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "gpt2", "falcon", "bloom"]
 
     static func url(_ family: String, _ file: String) throws -> URL {
         let name = (file as NSString).deletingPathExtension, ext = (file as NSString).pathExtension
@@ -63,7 +63,11 @@ final class ArchitectureZooTests: XCTestCase {
     func testTopLogprobsMatchLlamaCppAlongItsGreedyRun() throws {
         for family in Self.families {
             let r = try Self.reference(family)
-            for (file, tolerance, medianTolerance) in [("model.gguf", 0.02, 0.005), ("model-Q8_0.gguf", 0.35, 0.06), ("model-Q4_K_M.gguf", 0.35, 0.06)] {
+            // llama-quantize's Q4_K_M of the MoE models falls back to Q5_1 for some tensors (their rows
+            // are too short for K-quants), a type Tern does not read yet.
+            let files = [("model.gguf", 0.02, 0.005), ("model-Q8_0.gguf", 0.35, 0.06)]
+                + (family.hasSuffix("moe") ? [] : [("model-Q4_K_M.gguf", 0.35, 0.06)])
+            for (file, tolerance, medianTolerance) in files {
                 let steps = try XCTUnwrap(r.greedy[file])
                 XCTAssertEqual(steps.count, 32)
                 let model = try ModelRegistry.load(GGUFFile(path: Self.url(family, file).path), threads: 2)

@@ -1,0 +1,81 @@
+import Foundation
+import TernKernels
+
+/// A sparse mixture-of-experts feed-forward sub-layer (Qwen-MoE, DeepSeek-MoE): a router scores the
+/// E experts for each token, the token goes through its top k SwiGLU experts only, and their outputs
+/// are summed weighted by the router's softmax probabilities (renormalised over the k chosen when
+/// `normalizeTopK`). An optional shared expert, always on, is added scaled by a sigmoid gate
+/// (Qwen2-MoE) or by one (DeepSeek).
+///
+/// Only the experts some token routes to are read: tokens are grouped by expert, and each used
+/// expert runs once over its group. Shape letters: T tokens, C dim, E experts, Fe expert width.
+struct MixtureOfExperts {
+    let router: QuantMatrix        // (E, C)
+    let experts: [GatedMLP]        // E experts of width Fe
+    let used: Int                  // k
+    let normalizeTopK: Bool
+    var shared: GatedMLP? = nil
+    var sharedGate: [Float]? = nil  // (C): the shared expert's sigmoid gate, if gated
+
+    /// The experts `x`'s router logits choose, with their weights: the k most probable under the
+    /// softmax, in decreasing order.
+    func route(_ logits: UnsafePointer<Float>) -> [(expert: Int, weight: Float)] {
+        let E = experts.count
+        var top = logits[0]
+        for e in 1..<E { top = max(top, logits[e]) }
+        var p = [Float](repeating: 0, count: E), sum: Float = 0
+        for e in 0..<E { p[e] = expf(logits[e] - top); sum += p[e] }
+        let chosen = (0..<E).sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(used)
+        let total = normalizeTopK ? chosen.reduce(Float(0)) { $0 + p[$1] } : sum
+        return chosen.map { ($0, p[$0] / total) }
+    }
+
+    /// xn, out: (T, C); gateBuffer, upBuffer: (T, max(Fe, shared width)) each.
+    func callAsFunction(_ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, tokens T: Int, dim C: Int,
+                        expertDim: Int, sharedDim: Int, state: ModelState, gateBuffer: UnsafeMutablePointer<Float>,
+                        upBuffer: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let E = experts.count
+        var logits = [Float](repeating: 0, count: T * E)
+        matmul(router, xn, &logits, tokens: T, pool: pool, scratch: state.activations)  // (T, E)
+        var groups = [[(token: Int, weight: Float)]](repeating: [], count: E)
+        logits.withUnsafeBufferPointer { logits in
+            for t in 0..<T {
+                for (e, w) in route(logits.baseAddress! + t * E) { groups[e].append((t, w)) }
+            }
+        }
+        for i in 0..<T * C { out[i] = 0 }
+        var x = [Float](), y = [Float]()
+        for (e, group) in groups.enumerated() where !group.isEmpty {
+            let n = group.count
+            x.removeAll(keepingCapacity: true)
+            for (t, _) in group { x.append(contentsOf: UnsafeBufferPointer(start: xn + t * C, count: C)) }
+            y = [Float](repeating: 0, count: n * C)
+            x.withUnsafeMutableBufferPointer { x in
+                experts[e](x.baseAddress!, out: &y, tokens: n, dim: C, ffnDim: expertDim, lora: LayerAdapters(), state: state,
+                           gateBuffer: gateBuffer, upBuffer: upBuffer, pool: pool)
+            }
+            for (i, (t, w)) in group.enumerated() { axpy(w, y.withUnsafeBufferPointer { $0.baseAddress! + i * C }, out + t * C, C) }
+        }
+        guard let shared else { return }
+        var s = [Float](repeating: 0, count: T * C)
+        shared(xn, out: &s, tokens: T, dim: C, ffnDim: sharedDim, lora: LayerAdapters(), state: state,
+               gateBuffer: gateBuffer, upBuffer: upBuffer, pool: pool)
+        for t in 0..<T {
+            let g = sharedGate.map { w in 1 / (1 + expf(-w.withUnsafeBufferPointer { dot(xn + t * C, $0.baseAddress!, C) })) } ?? 1
+            s.withUnsafeBufferPointer { axpy(g, $0.baseAddress! + t * C, out + t * C, C) }
+        }
+    }
+}
+
+extension WeightLoader {
+    /// A stacked expert tensor (ggml shape [cols, rows, E]) as E matrices viewed in place, packed.
+    func experts(_ name: String, count: Int, rows: Int, cols: Int) throws -> [QuantMatrix] {
+        guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
+        guard t.shape == [cols, rows, count] else { throw ModelError.badShape(name, t.shape, expected: [cols, rows, count]) }
+        let whole = QuantMatrix(type: t.type, rows: rows * count, cols: cols, data: file.data(for: t))
+        return (0..<count).map { e in
+            QuantMatrix(type: t.type, rows: rows, cols: cols, data: whole.row(e * rows))
+                .packed { start, count in file.releasePages(start, count: count) }
+        }
+    }
+}
