@@ -30,6 +30,8 @@ QUANT_TYPES = {
     Q.Q4_K: (4, [0, 2]),
     Q.Q5_K: (4, [0, 2]),
     Q.Q6_K: (4, [208]),
+    Q.Q4_1: (8, [0, 2]),
+    Q.Q5_1: (8, [0, 2]),
 }
 
 # Edge-case halves: zeros, smallest/largest subnormal, smallest normal, largest finite, 1, -2,

@@ -22,7 +22,9 @@ public func dequantizeRowReference(_ type: GGMLType, _ src: UnsafeRawPointer,
     case .f16: for i in 0..<count { dst[i] = halfToFloat(src.u16(2 * i)) }
     case .bf16: for i in 0..<count { dst[i] = bf16ToFloat(src.u16(2 * i)) }
     case .q4_0: for b in 0..<blocks { referenceQ4_0(src + 18 * b, dst + 32 * b) }
+    case .q4_1: for b in 0..<blocks { referenceQ4_1(src + 20 * b, dst + 32 * b) }
     case .q5_0: for b in 0..<blocks { referenceQ5_0(src + 22 * b, dst + 32 * b) }
+    case .q5_1: for b in 0..<blocks { referenceQ5_1(src + 24 * b, dst + 32 * b) }
     case .q8_0: for b in 0..<blocks { referenceQ8_0(src + 34 * b, dst + 32 * b) }
     case .q4_K: for b in 0..<blocks { referenceQ4_K(src + 144 * b, dst + 256 * b) }
     case .q5_K: for b in 0..<blocks { referenceQ5_K(src + 176 * b, dst + 256 * b) }
@@ -54,6 +56,30 @@ private func referenceQ5_0(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<
         let high1 = (qh >> UInt32(j + 12)) & 0x10
         y[j] = Float(Int32((q & 0x0F) | high0) - 16) * d
         y[j + 16] = Float(Int32((q >> 4) | high1) - 16) * d
+    }
+}
+
+/// block_q4_1 { half d; half m; u8 qs[16] }: nibbles as in Q4_0, unsigned; value = nibble · d + m.
+private func referenceQ4_1(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+    let d = halfToFloat(block.u16(0)), m = halfToFloat(block.u16(2))
+    for j in 0..<16 {
+        let q = block.u8(4 + j)
+        y[j] = Float(q & 0x0F) * d + m
+        y[j + 16] = Float(q >> 4) * d + m
+    }
+}
+
+/// block_q5_1 { half d; half m; u32 qh; u8 qs[16] }: the fifth bits as in Q5_0, unsigned; value =
+/// q · d + m.
+private func referenceQ5_1(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+    let d = halfToFloat(block.u16(0)), m = halfToFloat(block.u16(2))
+    let qh = block.u32(4)
+    for j in 0..<16 {
+        let q = UInt32(block.u8(8 + j))
+        let high0 = ((qh >> UInt32(j)) << 4) & 0x10
+        let high1 = (qh >> UInt32(j + 12)) & 0x10
+        y[j] = Float((q & 0x0F) | high0) * d + m
+        y[j + 16] = Float((q >> 4) | high1) * d + m
     }
 }
 

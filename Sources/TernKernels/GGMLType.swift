@@ -9,7 +9,9 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case f32 = 0
     case f16 = 1
     case q4_0 = 2
+    case q4_1 = 3
     case q5_0 = 6
+    case q5_1 = 7
     case q8_0 = 8
     case q4_K = 12
     case q5_K = 13
@@ -20,7 +22,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16: return 1
-        case .q4_0, .q5_0, .q8_0: return 32
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: return 32
         case .q4_K, .q5_K, .q6_K: return 256
         }
     }
@@ -31,7 +33,9 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .f32: return 4
         case .f16, .bf16: return 2
         case .q4_0: return 2 + 16          // d, qs[16]
+        case .q4_1: return 2 + 2 + 16      // d, m, qs[16]
         case .q5_0: return 2 + 4 + 16      // d, qh[4], qs[16]
+        case .q5_1: return 2 + 2 + 4 + 16  // d, m, qh[4], qs[16]
         case .q8_0: return 2 + 32          // d, qs[32]
         case .q4_K: return 2 + 2 + 12 + 128   // d, dmin, scales[12], qs[128]
         case .q5_K: return 2 + 2 + 12 + 32 + 128 // d, dmin, scales[12], qh[32], qs[128]
@@ -53,7 +57,9 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .f16: return "F16"
         case .bf16: return "BF16"
         case .q4_0: return "Q4_0"
+        case .q4_1: return "Q4_1"
         case .q5_0: return "Q5_0"
+        case .q5_1: return "Q5_1"
         case .q8_0: return "Q8_0"
         case .q4_K: return "Q4_K"
         case .q5_K: return "Q5_K"
