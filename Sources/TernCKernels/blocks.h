@@ -8,6 +8,9 @@
 typedef struct { uint16_t d; uint8_t qs[16]; } tern_block_q4_0;                 // 18 bytes
 typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; } tern_block_q5_0;  // 22 bytes
 typedef struct { uint16_t d; int8_t qs[32]; } tern_block_q8_0;                  // 34 bytes
+typedef struct { uint16_t d, m; uint8_t qs[16]; } tern_block_q4_1;              // 20 bytes
+typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[16]; } tern_block_q5_1; // 24 bytes
+typedef struct { uint16_t d, s; int8_t qs[32]; } tern_block_q8_1;               // 36 bytes: s = d·Σqs
 typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[128]; } tern_block_q4_K;              // 144
 typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } tern_block_q5_K; // 176
 typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } tern_block_q6_K;     // 210

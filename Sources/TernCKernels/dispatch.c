@@ -1,5 +1,6 @@
 // Picks the best kernel variant for this CPU on first use: AVX-512 VNNI, else AVX2, else the
 // portable C on x86-64; NEON on AArch64. TERN_KERNELS=generic or =avx2 forces a lesser one (for comparisons).
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,9 +90,25 @@ void tern_attend_f32(const float *q, int64_t heads, const float *k, const float 
     kernels()->attend_f32(q, heads, k, v, ks, vs, shared, stride, first, last, d, slopes, out);
 }
 
+/// Q8_1 (for Q4_1/Q5_1 weights, rare in practice: plain C for every instruction set): Q8_0's
+/// quants plus s = d·Σq, as ggml's CPU backend makes them (round half to even, s in half precision).
+static void quantize_q8_1(const float *x, void *dst, int64_t n) {
+    tern_block_q8_1 *y = dst;
+    for (int64_t b = 0; b < n / TERN_QK; b++, x += TERN_QK) {
+        float amax = 0;
+        for (int j = 0; j < TERN_QK; j++) amax = fmaxf(amax, fabsf(x[j]));
+        const float d = amax / 127.f, id = amax != 0 ? 127.f / amax : 0.f;
+        int sum = 0;
+        for (int j = 0; j < TERN_QK; j++) { y[b].qs[j] = (int8_t)rintf(x[j] * id); sum += y[b].qs[j]; }
+        y[b].d = tern_float_to_half_soft(d);
+        y[b].s = tern_float_to_half_soft(d * (float)sum);
+    }
+}
+
 int tern_activation_type(int weight_type) {
     switch (weight_type) {
     case TERN_TYPE_Q4_0: case TERN_TYPE_Q5_0: case TERN_TYPE_Q8_0: return TERN_TYPE_Q8_0;
+    case TERN_TYPE_Q4_1: case TERN_TYPE_Q5_1: return TERN_TYPE_Q8_1;
     case TERN_TYPE_Q4_K: case TERN_TYPE_Q5_K: case TERN_TYPE_Q6_K: return TERN_TYPE_Q8_K;
     default: return -1;
     }
@@ -100,6 +117,7 @@ int tern_activation_type(int weight_type) {
 size_t tern_activation_row_bytes(int weight_type, int64_t n) {
     switch (tern_activation_type(weight_type)) {
     case TERN_TYPE_Q8_0: return (size_t)(n / TERN_QK) * sizeof(tern_block_q8_0);
+    case TERN_TYPE_Q8_1: return (size_t)(n / TERN_QK) * sizeof(tern_block_q8_1);
     case TERN_TYPE_Q8_K: return (size_t)(n / TERN_QK_K) * sizeof(tern_block_q8_K);
     default: return 0;
     }
@@ -109,6 +127,7 @@ void tern_quantize_activations(int weight_type, const float *x, void *dst, int64
     switch (tern_activation_type(weight_type)) {
     case TERN_TYPE_Q8_0: kernels()->quantize_q8_0(x, dst, n); break;
     case TERN_TYPE_Q8_K: kernels()->quantize_q8_K(x, dst, n); break;
+    case TERN_TYPE_Q8_1: quantize_q8_1(x, dst, n); break;
     default: break;
     }
 }

@@ -76,20 +76,22 @@ private func floatMatmul(_ w: QuantMatrix, _ x: UnsafePointer<Float>, _ out: Uns
 /// Scratch for `matmul`: room for `tokens` rows of up to `cols` activations quantized to Q8_0 and
 /// to Q8_K. One buffer serves every matmul of a forward pass, so the pass allocates nothing.
 public final class ActivationBuffer: @unchecked Sendable {  // owned by one forward pass at a time
-    private let q8_0: UnsafeMutableRawPointer, q8_K: UnsafeMutableRawPointer
+    private let q8_0: UnsafeMutableRawPointer, q8_1: UnsafeMutableRawPointer, q8_K: UnsafeMutableRawPointer
     public let tokens: Int, cols: Int
     private var generation = 0
-    private var holds = (q8_0: false, q8_K: false)  // quantized for the current input
+    private var holds: UInt32 = 0  // bit f set: quantized to format f (a ggml type number) for the current input
 
     public init(tokens: Int, cols: Int) {
         self.tokens = max(1, tokens)
         self.cols = cols
         q8_0 = .allocate(byteCount: self.tokens * ((cols + 31) / 32) * 34, alignment: 64)
+        q8_1 = .allocate(byteCount: self.tokens * ((cols + 31) / 32) * 36, alignment: 64)
         q8_K = .allocate(byteCount: self.tokens * ((cols + 255) / 256) * 292, alignment: 64)
     }
 
     deinit {
         q8_0.deallocate()
+        q8_1.deallocate()
         q8_K.deallocate()
     }
 
@@ -97,7 +99,7 @@ public final class ActivationBuffer: @unchecked Sendable {  // owned by one forw
     public func input(_ x: UnsafePointer<Float>, tokens: Int, cols: Int) -> MatMulInput {
         precondition(tokens <= self.tokens && cols <= self.cols, "activation buffer too small for \(tokens)×\(cols)")
         generation += 1
-        holds = (false, false)
+        holds = 0
         return MatMulInput(x: x, tokens: tokens, cols: cols, buffer: self, generation: generation)
     }
 
@@ -107,14 +109,14 @@ public final class ActivationBuffer: @unchecked Sendable {  // owned by one forw
         precondition(input.generation == generation, "matmul input was replaced by a later one")
         let format = tern_activation_type(weightType)
         guard format >= 0 else { return nil }
-        let kQuant = format == Int32(TERN_TYPE_Q8_K)
-        let bytes = kQuant ? q8_K : q8_0, rowBytes = tern_activation_row_bytes(weightType, Int64(input.cols))
-        if !(kQuant ? holds.q8_K : holds.q8_0) {
+        let bytes = format == Int32(TERN_TYPE_Q8_K) ? q8_K : format == Int32(TERN_TYPE_Q8_1) ? q8_1 : q8_0
+        let rowBytes = tern_activation_row_bytes(weightType, Int64(input.cols))
+        if holds & (1 << UInt32(format)) == 0 {
             let x = input.x, cols = input.cols
             pool.parallelFor(input.tokens, grain: 32) { range in
                 for t in range { tern_quantize_activations(weightType, x + t * cols, bytes + t * rowBytes, Int64(cols)) }
             }
-            if kQuant { holds.q8_K = true } else { holds.q8_0 = true }
+            holds |= 1 << UInt32(format)
         }
         return (bytes, rowBytes)
     }
@@ -130,7 +132,8 @@ public struct MatMulInput {
 }
 
 /// Plain scalar reference for `matmul`: each row of x is quantized and dequantized as ggml does
-/// (`activationRoundTripReference`), each row of W is dequantized by the reference dequantizer,
+/// (`activationRoundTripReference`; Q8_1 for Q4_1/Q5_1 rounds like Q8_0), each row of W is
+/// dequantized by the reference dequantizer,
 /// and the products are summed in order. Tests compare the kernels against it.
 public func matmulReference(_ w: QuantMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                             tokens: Int) {

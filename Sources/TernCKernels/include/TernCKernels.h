@@ -17,11 +17,11 @@ extern "C" {
 
 /// ggml type numbers of the weight formats these kernels dot.
 enum {
-    TERN_TYPE_Q4_0 = 2, TERN_TYPE_Q5_0 = 6, TERN_TYPE_Q8_0 = 8,
+    TERN_TYPE_Q4_0 = 2, TERN_TYPE_Q4_1 = 3, TERN_TYPE_Q5_0 = 6, TERN_TYPE_Q5_1 = 7, TERN_TYPE_Q8_0 = 8, TERN_TYPE_Q8_1 = 9,
     TERN_TYPE_Q4_K = 12, TERN_TYPE_Q5_K = 13, TERN_TYPE_Q6_K = 14, TERN_TYPE_Q8_K = 15,
 };
 
-/// The activation format (TERN_TYPE_Q8_0 or TERN_TYPE_Q8_K) that rows of `weight_type` are
+/// The activation format (TERN_TYPE_Q8_0, TERN_TYPE_Q8_1 or TERN_TYPE_Q8_K) that rows of `weight_type` are
 /// dotted with, or -1 when the weight type has no integer kernel.
 int tern_activation_type(int weight_type);
 
