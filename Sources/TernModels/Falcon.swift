@@ -13,7 +13,7 @@ import TernKernels
 /// D = C/H head dim, F feed-forward width, V vocabulary.
 public final class Falcon: CausalLM, PlacedForward, @unchecked Sendable {  // immutable after init; weights point into the mmap
 
-    public struct Configuration: Sendable, Equatable {
+    public struct Configuration: Sendable, Equatable, DecoderShape {
         public var dim: Int              // C
         public var layers: Int
         public var ffnDim: Int           // F
@@ -51,11 +51,9 @@ public final class Falcon: CausalLM, PlacedForward, @unchecked Sendable {  // im
     public init(file: GGUFFile, pool: ThreadPool, adapters: [LoRAAdapter] = []) throws {
         let w = WeightLoader(file: file, prefix: "falcon")
         let dim = try w.int("embedding_length"), heads = try w.int("attention.head_count")
-        guard let embd = file.tensor(named: "token_embd.weight"), embd.shape.count == 2, embd.shape[0] == dim else {
-            throw ModelError.badShape("token_embd.weight", file.tensor(named: "token_embd.weight")?.shape ?? [], expected: [dim, -1])
-        }
+        let vocabulary = try w.vocabularySize(dim: dim)
         let c = Configuration(dim: dim, layers: try w.int("block_count"), ffnDim: try w.int("feed_forward_length"), heads: heads,
-                              kvHeads: w.optionalInt("attention.head_count_kv") ?? 1, vocabularySize: embd.shape[1],
+                              kvHeads: w.optionalInt("attention.head_count_kv") ?? 1, vocabularySize: vocabulary,
                               contextLength: try w.int("context_length"), eps: try w.float("attention.layer_norm_epsilon"),
                               ropeBase: w.optionalFloat("rope.freq_base") ?? 10_000)
         guard c.dim % c.heads == 0, c.heads % c.kvHeads == 0 else {
@@ -75,7 +73,7 @@ public final class Falcon: CausalLM, PlacedForward, @unchecked Sendable {  // im
         guard adapters.isEmpty else { throw ModelError("falcon: LoRA adapters are not supported for Falcon yet") }
         layers = plain
         embedding = try w.matrix("token_embd.weight", rows: c.vocabularySize, cols: c.dim)
-        output = file.tensor(named: "output.weight") == nil ? embedding : try w.matrix("output.weight", rows: c.vocabularySize, cols: c.dim)
+        output = try w.output(tiedTo: embedding)
         outputNorm = try w.layerNorm("output_norm", count: c.dim)
         rope = RoPE(headDim: c.headDim, base: c.ropeBase, style: .neox)
         config = c
@@ -89,9 +87,7 @@ public final class Falcon: CausalLM, PlacedForward, @unchecked Sendable {  // im
     }
 
     public func makeState(contextSize: Int, maxBatch: Int, numerics: Numerics) -> ModelState {
-        let c = config
-        return .decoder(layers: c.layers, dim: c.dim, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, ffnDim: c.ffnDim,
-                        contextSize: contextSize, maxBatch: maxBatch, numerics: numerics)
+        .decoder(config, contextSize: contextSize, maxBatch: maxBatch, numerics: numerics)
     }
 
     func run(_ tokens: ArraySlice<Int>, _ placement: Placement, state: ModelState, hidden: UnsafeMutablePointer<Float>) {

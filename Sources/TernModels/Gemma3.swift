@@ -11,7 +11,7 @@ public final class Gemma3: CausalLM, PlacedForward, @unchecked Sendable {  // im
 
     // MARK: Configuration
 
-    public struct Configuration: Sendable, Equatable {
+    public struct Configuration: Sendable, Equatable, DecoderShape {
         public var dim: Int              // C
         public var layers: Int
         public var ffnDim: Int           // F
@@ -71,15 +71,12 @@ public final class Gemma3: CausalLM, PlacedForward, @unchecked Sendable {  // im
         let w = WeightLoader(file: file, prefix: "gemma3")
         let dim = try w.int("embedding_length")
         let heads = try w.int("attention.head_count")
-        guard let embd = file.tensor(named: "token_embd.weight") else { throw ModelError.missingTensor("token_embd.weight") }
-        guard embd.shape.count == 2, embd.shape[0] == dim else {
-            throw ModelError.badShape("token_embd.weight", embd.shape, expected: [dim, -1])
-        }
+        let vocabulary = try w.vocabularySize(dim: dim)
         let c = Configuration(
             dim: dim, layers: try w.int("block_count"), ffnDim: try w.int("feed_forward_length"),
             heads: heads, kvHeads: w.optionalInt("attention.head_count_kv") ?? heads,
             headDim: w.optionalInt("attention.key_length") ?? dim / heads,
-            vocabularySize: embd.shape[1], contextLength: try w.int("context_length"),
+            vocabularySize: vocabulary, contextLength: try w.int("context_length"),
             eps: try w.float("attention.layer_norm_rms_epsilon"),
             ropeBaseGlobal: w.optionalFloat("rope.freq_base") ?? 1_000_000, ropeBaseLocal: 10_000,
             slidingWindow: w.optionalInt("attention.sliding_window") ?? 512)
@@ -143,9 +140,7 @@ public final class Gemma3: CausalLM, PlacedForward, @unchecked Sendable {  // im
     }
 
     public func makeState(contextSize: Int, maxBatch: Int, numerics: Numerics) -> ModelState {
-        let c = config
-        return .decoder(layers: c.layers, dim: c.dim, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, ffnDim: c.ffnDim,
-                        contextSize: contextSize, maxBatch: maxBatch, numerics: numerics)
+        .decoder(config, contextSize: contextSize, maxBatch: maxBatch, numerics: numerics)
     }
 
     // MARK: Model

@@ -20,7 +20,7 @@ import TernKernels
 /// width, V vocabulary.
 public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // immutable after init; weights point into the mmap
 
-    public struct Configuration: Sendable, Equatable {
+    public struct Configuration: Sendable, Equatable, DecoderShape {
         public var architecture: String
         public var dim: Int              // C
         public var layers: Int
@@ -83,14 +83,12 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
         }
         let w = WeightLoader(file: file, prefix: arch)
         let dim = try w.int("embedding_length"), heads = try w.int("attention.head_count")
-        guard let embd = file.tensor(named: "token_embd.weight"), embd.shape.count == 2, embd.shape[0] == dim else {
-            throw ModelError.badShape("token_embd.weight", file.tensor(named: "token_embd.weight")?.shape ?? [], expected: [dim, -1])
-        }
+        let vocabulary = try w.vocabularySize(dim: dim)
         let moe = arch.hasSuffix("moe")
         var c = Configuration(
             architecture: arch, dim: dim, layers: try w.int("block_count"), ffnDim: moe ? 0 : try w.int("feed_forward_length"),
             heads: heads, kvHeads: w.optionalInt("attention.head_count_kv") ?? heads,
-            headDim: w.optionalInt("attention.key_length") ?? dim / heads, vocabularySize: embd.shape[1],
+            headDim: w.optionalInt("attention.key_length") ?? dim / heads, vocabularySize: vocabulary,
             contextLength: try w.int("context_length"), eps: try w.float("attention.layer_norm_rms_epsilon"),
             ropeBase: w.optionalFloat("rope.freq_base") ?? 10_000, ropeStyle: arch == "llama" ? .normal : .neox,
             qkvBias: arch == "qwen2" || arch == "qwen2moe", qkNorm: arch == "qwen3" || arch == "qwen3moe",
@@ -135,7 +133,7 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
             return l
         }
         embedding = try w.matrix("token_embd.weight", rows: c.vocabularySize, cols: c.dim)
-        output = file.tensor(named: "output.weight") == nil ? embedding : try w.matrix("output.weight", rows: c.vocabularySize, cols: c.dim)
+        output = try w.output(tiedTo: embedding)
         outputNorm = try w.vector("output_norm.weight", count: c.dim)
         let factors = file.tensor(named: "rope_freqs.weight") == nil ? nil
             : Array(UnsafeBufferPointer(start: try w.vector("rope_freqs.weight", count: c.headDim / 2), count: c.headDim / 2))
@@ -200,9 +198,7 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
     }
 
     public func makeState(contextSize: Int, maxBatch: Int, numerics: Numerics) -> ModelState {
-        let c = config
-        return .decoder(layers: c.layers, dim: c.dim, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, ffnDim: c.ffnDim,
-                        contextSize: contextSize, maxBatch: maxBatch, numerics: numerics)
+        .decoder(config, contextSize: contextSize, maxBatch: maxBatch, numerics: numerics)
     }
 
     func run(_ tokens: ArraySlice<Int>, _ placement: Placement, state: ModelState, hidden: UnsafeMutablePointer<Float>) {

@@ -38,6 +38,18 @@ struct WeightLoader {
         return parts.map { n in defer { start += n }; return whole + start }
     }
 
+    /// The vocabulary size: the rows of `token_embd.weight`, checked to be `dim` wide.
+    func vocabularySize(dim: Int) throws -> Int {
+        guard let t = file.tensor(named: "token_embd.weight") else { throw ModelError.missingTensor("token_embd.weight") }
+        guard t.shape.count == 2, t.shape[0] == dim else { throw ModelError.badShape("token_embd.weight", t.shape, expected: [dim, -1]) }
+        return t.shape[1]
+    }
+
+    /// `output.weight`, or `embedding` when the file ties the output projection to the embedding.
+    func output(tiedTo embedding: QuantMatrix) throws -> QuantMatrix {
+        file.tensor(named: "output.weight") == nil ? embedding : try matrix("output.weight", rows: embedding.rows, cols: embedding.cols)
+    }
+
     /// F32 vector of `count` elements.
     func vector(_ name: String, count: Int) throws -> UnsafePointer<Float> {
         guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }

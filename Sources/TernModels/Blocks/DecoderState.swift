@@ -3,7 +3,23 @@ import TernKernels
 /// The scratch buffers of a decoder forward pass, each sized for the batch.
 enum DecoderBuffer: Int, CaseIterable { case x, xn, q, k, v, attn, proj, gate, up }
 
+/// The dimensions a decoder's state is sized by; every family's configuration has them.
+protocol DecoderShape {
+    var layers: Int { get }
+    var dim: Int { get }
+    var heads: Int { get }
+    var kvHeads: Int { get }
+    var headDim: Int { get }
+    var ffnDim: Int { get }
+}
+
 extension ModelState {
+    /// State for a decoder of `shape`.
+    static func decoder(_ shape: some DecoderShape, contextSize: Int, maxBatch: Int, numerics: Numerics) -> ModelState {
+        decoder(layers: shape.layers, dim: shape.dim, heads: shape.heads, kvHeads: shape.kvHeads, headDim: shape.headDim,
+                ffnDim: shape.ffnDim, contextSize: contextSize, maxBatch: maxBatch, numerics: numerics)
+    }
+
     /// State for a decoder of these dimensions: a KV cache of `layers` × `contextSize` positions and
     /// the `DecoderBuffer`s for `maxBatch` tokens.
     static func decoder(layers: Int, dim: Int, heads: Int, kvHeads: Int, headDim: Int, ffnDim: Int,
