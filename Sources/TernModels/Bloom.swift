@@ -64,7 +64,7 @@ public final class Bloom: CausalLM, PlacedForward, @unchecked Sendable {  // imm
 
     /// ALiBi's slopes: with n the largest power of two ≤ H, heads h < n get m0^(h+1) and the rest
     /// m1^(2(h−n)+1), where m0 = 2^(−max/n) and m1 = 2^(−max/2n).
-    static func alibiSlopes(heads: Int, maxBias: Float) -> [Float] {
+    package static func alibiSlopes(heads: Int, maxBias: Float) -> [Float] {
         let n = 1 << Int(log2(Double(heads)).rounded(.down))
         let m0 = powf(2, -maxBias / Float(n)), m1 = powf(2, -(maxBias / 2) / Float(n))
         return (0..<heads).map { h in h < n ? powf(m0, Float(h + 1)) : powf(m1, Float(2 * (h - n) + 1)) }
