@@ -99,6 +99,34 @@ final class JinjaTemplateTests: XCTestCase {
 
     /// Python Jinja with trim_blocks and lstrip_blocks: a block tag drops the newline after it and
     /// the indentation before it; output tags keep theirs.
+    /// What Llama 3.1/3.2's and Mistral Nemo's real templates need: a comment with an apostrophe in
+    /// it, `strftime_now` (tested for with `is defined`, then called), and `selectattr`/`rejectattr`.
+    /// (Those three templates, and those of Qwen 2.5/3, SmolLM3, Phi-3.5, Granite 3.3 and the
+    /// DeepSeek-R1 distills, render exactly as Python's jinja2 renders them: checked by hand against
+    /// the copies in llama.cpp's models/templates, which are not in this repository.)
+    func testCommentsDatesAndAttributeFilters() throws {
+        let comment = try JinjaTemplate("{#- This means we're in ipython mode #}ok", bos: "", eos: "")
+        XCTAssertEqual(try comment.render([], addGenerationPrompt: false), "ok")
+
+        let date = try JinjaTemplate("""
+            {%- if strftime_now is defined %}{{ strftime_now("%d %b %Y|%Y-%m-%d|%%") }}{% else %}none{% endif %}
+            """, bos: "", eos: "")
+        let c = Calendar(identifier: .gregorian).dateComponents(in: .current, from: Date())
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let day = String(format: "%02d", c.day!), month = String(format: "%02d", c.month!)
+        XCTAssertEqual(try date.render([], addGenerationPrompt: false),
+                       "\(day) \(months[c.month! - 1]) \(c.year!)|\(c.year!)-\(month)-\(day)|%")
+
+        let filters = try JinjaTemplate("""
+            {%- set system = messages | selectattr("role", "equalto", "system") | list -%}
+            {%- set rest = messages | rejectattr("role", "equalto", "system") | list -%}
+            {{ system | length }}:{{ system[0]['content'] }}|{% for m in rest %}{{ m['role'] }},{% endfor %}|\
+            {{ messages | selectattr("role", "ne", "user") | list | length }}
+            """, bos: "", eos: "")
+        XCTAssertEqual(try filters.render([.system("S"), .user("a"), .assistant("b"), .user("c")], addGenerationPrompt: false),
+                       "1:S|user,assistant,user,|2")
+    }
+
     func testTrimAndLstripBlocks() throws {
         let t = try JinjaTemplate("{% for m in messages %}\n    {% if m.role == 'user' %}\n  {{ m.content }}\n    {% endif %}\n{% endfor %}",
                                   bos: "", eos: "")

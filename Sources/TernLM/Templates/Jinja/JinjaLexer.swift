@@ -45,7 +45,7 @@ enum JinjaLexer {
             var k = j, quote: Character? = nil
             while k + 1 < s.count {
                 if let q = quote { if s[k] == "\\" { k += 2; continue }; if s[k] == q { quote = nil } }
-                else if s[k] == "'" || s[k] == "\"" { quote = s[k] }
+                else if kind != "#" && (s[k] == "'" || s[k] == "\"") { quote = s[k] }  // a comment's text is not code
                 else if s[k] == close[0] && s[k + 1] == close[1] { break }
                 k += 1
             }

@@ -77,7 +77,7 @@ struct JinjaRenderer {
     private mutating func eval(_ e: JinjaExpr) throws -> JinjaValue {
         switch e {
         case .literal(let v): return v
-        case .name(let n): return lookup(n) ?? .undefined
+        case .name(let n): return lookup(n) ?? (Self.functions.contains(n) ? .string("<function \(n)>") : .undefined)
         case .list(let items): return .array(try items.map { try eval($0) })
         case .dict(let pairs): return .object(try pairs.map { (try eval($0.0).text, try eval($0.1)) })
         case .attribute(let base, let name):
@@ -219,8 +219,11 @@ struct JinjaRenderer {
         return a == b
     }
 
-    private func test(_ name: String, _ v: JinjaValue) throws -> Bool {
+    /// A test by name; `argument` for the tests that compare (`equalto`, `ne`, …).
+    private func test(_ name: String, _ v: JinjaValue, _ argument: JinjaValue? = nil) throws -> Bool {
         switch name {
+        case "equalto", "eq", "==", "sameas": return equal(v, argument ?? .undefined)
+        case "ne", "!=": return !equal(v, argument ?? .undefined)
         case "defined": if case .undefined = v { return false }; return true
         case "undefined": if case .undefined = v { return true }; return false
         case "none": if case .none = v { return true }; return false
@@ -265,6 +268,17 @@ struct JinjaRenderer {
             guard case .object(let keys, let d) = v else { throw JinjaError("items of \(v.repr)") }
             return .array(keys.map { .array([.string($0), d[$0]!]) })
         case "safe", "e", "escape": return v
+        case "selectattr", "rejectattr":
+            // items whose attribute passes the test (`selectattr("role", "equalto", "system")`), or
+            // is truthy when no test is named; rejectattr keeps the others.
+            guard let items = v.iterated, let attribute = args.first?.text else { throw JinjaError("\(name) of \(v.repr)") }
+            let keep = try items.filter { item in
+                var value = JinjaValue.undefined
+                if case .object(_, let d) = item { value = d[attribute] ?? .undefined }
+                let passes = args.count > 1 ? try test(args[1].text, value, args.dropFirst(2).first) : value.isTruthy
+                return passes == (name == "selectattr")
+            }
+            return .array(keep)
         default: throw JinjaError("unknown filter '\(name)'")
         }
     }
@@ -273,6 +287,7 @@ struct JinjaRenderer {
         if case .name(let fn) = callee {
             switch fn {
             case "raise_exception": throw JinjaError(args.first?.text ?? "raise_exception")
+            case "strftime_now": return .string(Self.strftime(args.first?.text ?? "", Date()))
             case "namespace":
                 let ns = JinjaNamespace()
                 if case .object(let keys, let d)? = args.first { for k in keys { ns.set(k, d[k]!) } }
@@ -314,5 +329,45 @@ struct JinjaRenderer {
             return .array(parts.map { .string($0) })
         default: throw JinjaError("unknown string method '\(method)'")
         }
+    }
+}
+
+extension JinjaRenderer {
+    /// The global functions templates may call, and test for (`{% if strftime_now is defined %}`).
+    static let functions: Set<String> = ["raise_exception", "namespace", "range", "strftime_now"]
+
+    /// `strftime` for the codes chat templates use (Llama 3's "Today Date: %d %b %Y"): %d %e %m %y %Y
+    /// %b %B %a %A %H %M %S %j %%, in the local time zone; other codes are kept as written.
+    static func strftime(_ format: String, _ date: Date) -> String {
+        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone.current, from: date)
+        let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                      "November", "December"]
+        let days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+        func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        var out = "", percent = false
+        for ch in format {
+            guard percent else { if ch == "%" { percent = true } else { out.append(ch) }; continue }
+            percent = false
+            switch ch {
+            case "d": out += two(c.day)
+            case "e": out += (c.day ?? 0) < 10 ? " \(c.day ?? 0)" : "\(c.day ?? 0)"
+            case "m": out += two(c.month)
+            case "y": out += two((c.year ?? 0) % 100)
+            case "Y": out += "\(c.year ?? 0)"
+            case "b": out += String(months[(c.month ?? 1) - 1].prefix(3))
+            case "B": out += months[(c.month ?? 1) - 1]
+            case "a": out += String(days[(c.weekday ?? 1) - 1].prefix(3))
+            case "A": out += days[(c.weekday ?? 1) - 1]
+            case "H": out += two(c.hour)
+            case "M": out += two(c.minute)
+            case "S": out += two(c.second)
+            case "j":
+                let day = Calendar(identifier: .gregorian).ordinality(of: .day, in: .year, for: date) ?? 0
+                out += day < 10 ? "00\(day)" : day < 100 ? "0\(day)" : "\(day)"
+            case "%": out += "%"
+            default: out += "%\(ch)"
+            }
+        }
+        return out
     }
 }
