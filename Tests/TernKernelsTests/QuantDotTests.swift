@@ -75,7 +75,7 @@ final class QuantDotTests: XCTestCase {
         let blocks = count / type.blockSize
         var raw = (0..<blocks * type.blockBytes).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let scaleOffsets: [Int] = switch type {
-        case .q4_K, .q5_K: [0, 2]
+        case .q4_K, .q5_K, .q4_1, .q5_1: [0, 2]
         case .q6_K: [208]
         default: [0]
         }

@@ -31,13 +31,13 @@ final class BadInputTests: XCTestCase {
         w.add("general.architecture", .string("gemma3"))
         w.addTensor(name: "odd.weight", shape: [32], floats: Array(repeating: 1, count: 32))
         var bytes = w.serialized()
-        // Patch the tensor's type (u32 after name, n_dims and one u64 dim) to ggml's Q4_1 (3), which Tern does not run.
+        // Patch the tensor's type (u32 after name, n_dims and one u64 dim) to ggml's Q2_K (10), which Tern does not run.
         let name = Array("odd.weight".utf8)
         let at = try XCTUnwrap((0...(bytes.count - name.count)).first { Array(bytes[$0..<$0 + name.count]) == name })
         let typeOffset = at + name.count + 4 + 8
         XCTAssertEqual(bytes[typeOffset], 0)  // F32 before the patch
-        bytes[typeOffset] = 3
-        let path = temporaryPath("q4_1.gguf")
+        bytes[typeOffset] = 10
+        let path = temporaryPath("q2_k.gguf")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         assertOneLineError(try TernProcess.run(["generate", "--model", path, "hi"]), "odd.weight")
     }
