@@ -76,7 +76,9 @@ private func floatMatmul(_ w: QuantMatrix, _ x: UnsafePointer<Float>, _ out: Uns
 /// Scratch for `matmul`: room for `tokens` rows of up to `cols` activations quantized to Q8_0 and
 /// to Q8_K. One buffer serves every matmul of a forward pass, so the pass allocates nothing.
 public final class ActivationBuffer: @unchecked Sendable {  // owned by one forward pass at a time
-    private let q8_0: UnsafeMutableRawPointer, q8_1: UnsafeMutableRawPointer, q8_K: UnsafeMutableRawPointer
+    private let q8_0: UnsafeMutableRawPointer, q8_K: UnsafeMutableRawPointer
+    /// Q8_1, for the rare Q4_1/Q5_1 weights: allocated on first use.
+    private var q8_1: UnsafeMutableRawPointer?
     public let tokens: Int, cols: Int
     private var generation = 0
     private var holds: UInt32 = 0  // bit f set: quantized to format f (a ggml type number) for the current input
@@ -85,13 +87,12 @@ public final class ActivationBuffer: @unchecked Sendable {  // owned by one forw
         self.tokens = max(1, tokens)
         self.cols = cols
         q8_0 = .allocate(byteCount: self.tokens * ((cols + 31) / 32) * 34, alignment: 64)
-        q8_1 = .allocate(byteCount: self.tokens * ((cols + 31) / 32) * 36, alignment: 64)
         q8_K = .allocate(byteCount: self.tokens * ((cols + 255) / 256) * 292, alignment: 64)
     }
 
     deinit {
         q8_0.deallocate()
-        q8_1.deallocate()
+        q8_1?.deallocate()
         q8_K.deallocate()
     }
 
@@ -109,7 +110,14 @@ public final class ActivationBuffer: @unchecked Sendable {  // owned by one forw
         precondition(input.generation == generation, "matmul input was replaced by a later one")
         let format = tern_activation_type(weightType)
         guard format >= 0 else { return nil }
-        let bytes = format == Int32(TERN_TYPE_Q8_K) ? q8_K : format == Int32(TERN_TYPE_Q8_1) ? q8_1 : q8_0
+        let bytes: UnsafeMutableRawPointer
+        switch format {
+        case Int32(TERN_TYPE_Q8_K): bytes = q8_K
+        case Int32(TERN_TYPE_Q8_1):
+            if q8_1 == nil { q8_1 = .allocate(byteCount: tokens * ((cols + 31) / 32) * 36, alignment: 64) }
+            bytes = q8_1!
+        default: bytes = q8_0
+        }
         let rowBytes = tern_activation_row_bytes(weightType, Int64(input.cols))
         if holds & (1 << UInt32(format)) == 0 {
             let x = input.x, cols = input.cols

@@ -31,8 +31,8 @@ public final class Bloom: CausalLM, PlacedForward, @unchecked Sendable {  // imm
     let output: QuantMatrix                  // (V, C)
     let layers: [LayerNormBlock]
     let outputNorm: LayerNormWeights
-    /// One ALiBi slope per head, as ggml's soft_max computes them.
-    let slopes: [Float]
+    /// One ALiBi slope per head, as ggml's soft_max computes them (owned; read by every attention call).
+    private let slopes: UnsafeMutablePointer<Float>
     public let pool: ThreadPool
     private let file: GGUFFile
 
@@ -56,11 +56,14 @@ public final class Bloom: CausalLM, PlacedForward, @unchecked Sendable {  // imm
         embeddingNorm = try w.layerNorm("token_embd_norm", count: c.dim)
         output = try w.output(tiedTo: embedding)
         outputNorm = try w.layerNorm("output_norm", count: c.dim)
-        slopes = Self.alibiSlopes(heads: c.heads, maxBias: c.maxAlibiBias)
+        slopes = .allocate(capacity: c.heads)
+        slopes.initialize(from: Self.alibiSlopes(heads: c.heads, maxBias: c.maxAlibiBias), count: c.heads)
         config = c
         self.pool = pool
         self.file = file
     }
+
+    deinit { slopes.deallocate() }
 
     /// ALiBi's slopes: with n the largest power of two ≤ H, heads h < n get m0^(h+1) and the rest
     /// m1^(2(h−n)+1), where m0 = 2^(−max/n) and m1 = 2^(−max/2n).

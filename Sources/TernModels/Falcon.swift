@@ -31,7 +31,6 @@ public final class Falcon: CausalLM, PlacedForward, @unchecked Sendable {  // im
         let attnNorm2: LayerNormWeights?
         let attention: SelfAttention
         let mlp: MLP
-        var lora = LayerAdapters()
     }
 
     public let config: Configuration
@@ -102,14 +101,14 @@ public final class Falcon: CausalLM, PlacedForward, @unchecked Sendable {  // im
                 attentionInput = xn2
             }
             layer.attention(layer: l, attentionInput, out: proj, tokens: T, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
-                            dim: C, window: nil, lora: layer.lora, placement: placement, state: state,
+                            dim: C, window: nil, lora: LayerAdapters(), placement: placement, state: state,
                             buffers: state.attentionBuffers, pool: pool) { q, k, position in
                 rope.apply(q, heads: c.heads, position: position)
                 rope.apply(k, heads: c.kvHeads, position: position)
                 scale(q, 1 / Float(c.headDim).squareRoot(), C)
             }
             add(proj, into: x, T * C)
-            layer.mlp(xn, out: proj, tokens: T, dim: C, ffnDim: c.ffnDim, lora: layer.lora, state: state, hiddenBuffer: state[.gate], pool: pool)
+            layer.mlp(xn, out: proj, tokens: T, dim: C, ffnDim: c.ffnDim, lora: LayerAdapters(), state: state, hiddenBuffer: state[.gate], pool: pool)
             add(proj, into: x, T * C)
         }
         for t in 0..<T { outputNorm(x + t * C, eps: c.eps, out: hidden + t * C, dim: C) }

@@ -31,7 +31,7 @@ public final class Gemma3: CausalLM, PlacedForward, @unchecked Sendable {  // im
 
     // MARK: Weights
 
-    package struct Layer {
+    package struct Layer: AdaptableLayer {
         package let attnNorm: UnsafePointer<Float>      // (C)
         package let wq: QuantMatrix                     // (H*D, C)
         package let wk: QuantMatrix                     // (Hkv*D, C)
@@ -101,7 +101,7 @@ public final class Gemma3: CausalLM, PlacedForward, @unchecked Sendable {  // im
                 down: try w.matrix(p + "ffn_down.weight", rows: c.dim, cols: c.ffnDim),
                 postFFNNorm: try w.vector(p + "post_ffw_norm.weight", count: c.dim))
         }
-        layers = try Self.attach(adapters, to: plain, config: c)
+        layers = try LayerAdapters.attach(adapters, to: plain, architecture: "gemma3", shape: c)
         embedding = try w.matrix("token_embd.weight", rows: c.vocabularySize, cols: c.dim)
         outputNorm = try w.vector("output_norm.weight", count: c.dim)
         config = c
@@ -125,19 +125,9 @@ public final class Gemma3: CausalLM, PlacedForward, @unchecked Sendable {  // im
     /// This model with `adapters` instead of its own, sharing every weight (and the packed copies)
     /// with it: several adapters over one base cost only the adapters' memory.
     public func adapted(_ adapters: [LoRAAdapter]) throws -> any CausalLM {
-        try Gemma3(self, layers: Self.attach(adapters, to: layers, config: config))
+        try Gemma3(self, layers: LayerAdapters.attach(adapters, to: layers, architecture: "gemma3", shape: config))
     }
 
-    /// `layers` with their LoRA slots filled from `adapters`, each checked against the weight it adapts.
-    private static func attach(_ adapters: [LoRAAdapter], to layers: [Layer], config c: Configuration) throws -> [Layer] {
-        let slots = try LayerAdapters.attach(adapters, architecture: "gemma3", layers: c.layers, dim: c.dim,
-                                             qDim: c.heads * c.headDim, kvDim: c.kvHeads * c.headDim, ffnDim: c.ffnDim)
-        return zip(layers, slots).map { layer, lora in
-            var l = layer
-            l.lora = lora
-            return l
-        }
-    }
 
     public func makeState(contextSize: Int, maxBatch: Int, numerics: Numerics) -> ModelState {
         .decoder(config, contextSize: contextSize, maxBatch: maxBatch, numerics: numerics)

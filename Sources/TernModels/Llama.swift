@@ -50,7 +50,7 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
         case experts(MixtureOfExperts)
     }
 
-    struct Layer {
+    struct Layer: AdaptableLayer {
         let attnNorm: UnsafePointer<Float>   // (C)
         let attention: SelfAttention
         let qNorm: UnsafePointer<Float>?     // (D), Qwen 3
@@ -126,12 +126,7 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
                 ffnNorm: try w.vector(p + "ffn_norm.weight", count: c.dim),
                 ffn: moe ? .experts(try Self.experts(w, p, c)) : .dense(try Self.mlp(w, p, suffix: "", c.ffnDim, c)))
         }
-        let slots = try LayerAdapters.attach(adapters, architecture: arch, layers: c.layers, dim: c.dim, qDim: qDim, kvDim: kvDim, ffnDim: c.ffnDim)
-        layers = zip(plain, slots).map { layer, lora in
-            var l = layer
-            l.lora = lora
-            return l
-        }
+        layers = try LayerAdapters.attach(adapters, to: plain, architecture: arch, shape: c)
         embedding = try w.matrix("token_embd.weight", rows: c.vocabularySize, cols: c.dim)
         output = try w.output(tiedTo: embedding)
         outputNorm = try w.vector("output_norm.weight", count: c.dim)
@@ -187,14 +182,7 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
     }
 
     public func adapted(_ adapters: [LoRAAdapter]) throws -> any CausalLM {
-        let c = config
-        let slots = try LayerAdapters.attach(adapters, architecture: c.architecture, layers: c.layers, dim: c.dim,
-                                             qDim: c.heads * c.headDim, kvDim: c.kvHeads * c.headDim, ffnDim: c.ffnDim)
-        return Llama(self, layers: zip(layers, slots).map { layer, lora in
-            var l = layer
-            l.lora = lora
-            return l
-        })
+        Llama(self, layers: try LayerAdapters.attach(adapters, to: layers, architecture: config.architecture, shape: config))
     }
 
     public func makeState(contextSize: Int, maxBatch: Int, numerics: Numerics) -> ModelState {

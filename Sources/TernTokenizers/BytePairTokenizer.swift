@@ -65,12 +65,9 @@ public final class BytePairTokenizer: Tokenizer {
         var word: [UInt8] = []
         return table.encode(text, addSpecial: addSpecial, parseSpecial: parseSpecial) { text, _, output in
             let scalars = Array(String(decoding: text, as: UTF8.self).unicodeScalars)
-            var utf8: [UInt8] = []
             for piece in preTokenizer.pieces(scalars) {
-                utf8.removeAll(keepingCapacity: true)
-                for s in scalars[piece] { utf8.append(contentsOf: String(s).utf8) }
                 word.removeAll(keepingCapacity: true)
-                for byte in utf8 { word.append(contentsOf: ByteLevel.encoded[Int(byte)]) }
+                for s in scalars[piece] { UTF8.encode(s) { word.append(contentsOf: ByteLevel.encoded[Int($0)]) } }
                 if ignoreMerges {
                     let id = table.vocabulary.id(word)
                     if id >= 0 { output.append(id); continue }

@@ -5,12 +5,12 @@ import TernGGUF
 ///
 ///     let tokenizer = try loadTokenizer(GGUFFile(path: "qwen2.5-0.5b-instruct-q4_k_m.gguf"))
 public func loadTokenizer(_ file: GGUFFile) throws -> any Tokenizer {
-    let model = try TokenizerMetadata(file).model
-    switch model {
-    case "llama": return try SentencePieceTokenizer(gguf: file)
-    case "gpt2": return try BytePairTokenizer(gguf: file)
+    let m = try TokenizerMetadata(file)  // read once: the token list is the large part
+    switch m.model {
+    case "llama": return try SentencePieceTokenizer(m)
+    case "gpt2": return try BytePairTokenizer(m)
     default:
-        throw TokenizerError("tokenizer.ggml.model is \"\(model)\" (in GGUF metadata), but Tern reads SentencePiece (\"llama\") and byte-level BPE (\"gpt2\") vocabularies")
+        throw TokenizerError("tokenizer.ggml.model is \"\(m.model)\" (in GGUF metadata), but Tern reads SentencePiece (\"llama\") and byte-level BPE (\"gpt2\") vocabularies")
     }
 }
 
@@ -67,7 +67,10 @@ extension SentencePieceTokenizer {
     ///     let tokenizer = try SentencePieceTokenizer(gguf: GGUFFile(path: "gemma-3-270m-q4_k_m.gguf"))
     ///     tokenizer.vocabularySize   // 262144
     public convenience init(gguf file: GGUFFile) throws {
-        let m = try TokenizerMetadata(file)
+        try self.init(TokenizerMetadata(file))
+    }
+
+    convenience init(_ m: TokenizerMetadata) throws {
         guard m.model == "llama" else {
             throw TokenizerMetadata.fail("tokenizer.ggml.model is \"\(m.model)\", but only SentencePiece (\"llama\") vocabularies are supported here")
         }
@@ -96,7 +99,10 @@ extension BytePairTokenizer {
     /// Llama 3 pre-tokenizer (which also takes whole-token words without merging) and false
     /// otherwise, add_eos_token false; a missing `tokenizer.ggml.pre` means "default".
     public convenience init(gguf file: GGUFFile) throws {
-        let m = try TokenizerMetadata(file)
+        try self.init(TokenizerMetadata(file))
+    }
+
+    convenience init(_ m: TokenizerMetadata) throws {
         guard m.model == "gpt2" else {
             throw TokenizerMetadata.fail("tokenizer.ggml.model is \"\(m.model)\", but only byte-level BPE (\"gpt2\") vocabularies are supported here")
         }

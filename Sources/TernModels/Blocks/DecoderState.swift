@@ -14,22 +14,16 @@ protocol DecoderShape {
 }
 
 extension ModelState {
-    /// State for a decoder of `shape`.
-    static func decoder(_ shape: some DecoderShape, contextSize: Int, maxBatch: Int, numerics: Numerics) -> ModelState {
-        decoder(layers: shape.layers, dim: shape.dim, heads: shape.heads, kvHeads: shape.kvHeads, headDim: shape.headDim,
-                ffnDim: shape.ffnDim, contextSize: contextSize, maxBatch: maxBatch, numerics: numerics)
-    }
-
-    /// State for a decoder of these dimensions: a KV cache of `layers` × `contextSize` positions and
-    /// the `DecoderBuffer`s for `maxBatch` tokens.
-    static func decoder(layers: Int, dim: Int, heads: Int, kvHeads: Int, headDim: Int, ffnDim: Int,
-                        contextSize: Int, maxBatch t: Int, numerics: Numerics) -> ModelState {
+    /// State for a decoder of `shape`: a KV cache of `layers` × `contextSize` positions and the
+    /// `DecoderBuffer`s for `maxBatch` tokens.
+    static func decoder(_ shape: some DecoderShape, contextSize: Int, maxBatch t: Int, numerics: Numerics) -> ModelState {
+        let (heads, kvHeads, headDim, dim, ffnDim) = (shape.heads, shape.kvHeads, shape.headDim, shape.dim, shape.ffnDim)
         let sizes: [DecoderBuffer: Int] = [
             .x: t * dim, .xn: t * dim, .q: t * heads * headDim, .k: t * kvHeads * headDim, .v: t * kvHeads * headDim,
             .attn: t * heads * headDim, .proj: t * dim, .gate: t * ffnDim, .up: t * ffnDim,
         ]
         return ModelState(
-            cache: KVCache(layers: layers, capacity: contextSize, kvDim: kvHeads * headDim, halfPrecision: numerics.halfPrecisionKV),
+            cache: KVCache(layers: shape.layers, capacity: contextSize, kvDim: kvHeads * headDim, halfPrecision: numerics.halfPrecisionKV),
             maxBatch: t, numerics: numerics, scratch: Scratch(sizes: DecoderBuffer.allCases.map { sizes[$0]! }),
             activations: ActivationBuffer(tokens: t, cols: max(ffnDim, heads * headDim, dim)))
     }

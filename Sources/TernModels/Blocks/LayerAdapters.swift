@@ -5,9 +5,21 @@ struct LayerAdapters {
     var o: [LoRAAdapter.Delta] = [], gate: [LoRAAdapter.Delta] = [], up: [LoRAAdapter.Delta] = []
     var down: [LoRAAdapter.Delta] = []
 
+    /// `layers` with their slots filled from `adapters`, each checked against the weight it adapts.
+    static func attach<Layer: AdaptableLayer>(_ adapters: [LoRAAdapter], to layers: [Layer], architecture: String,
+                                              shape s: some DecoderShape) throws -> [Layer] {
+        let slots = try attach(adapters, architecture: architecture, layers: s.layers, dim: s.dim, qDim: s.heads * s.headDim,
+                               kvDim: s.kvHeads * s.headDim, ffnDim: s.ffnDim)
+        return zip(layers, slots).map { layer, lora in
+            var l = layer
+            l.lora = lora
+            return l
+        }
+    }
+
     /// Every block's slots filled from `adapters` (checked against the weights' shapes), after
     /// checking that the adapters are for `architecture` and adapt nothing the model lacks.
-    static func attach(_ adapters: [LoRAAdapter], architecture: String, layers: Int, dim: Int, qDim: Int, kvDim: Int,
+    private static func attach(_ adapters: [LoRAAdapter], architecture: String, layers: Int, dim: Int, qDim: Int, kvDim: Int,
                        ffnDim: Int) throws -> [LayerAdapters] {
         for a in adapters where a.architecture != architecture {
             throw ModelError("\(a.path) is an adapter for \(a.architecture), not \(architecture)")
@@ -32,4 +44,9 @@ struct LayerAdapters {
         }
         return result
     }
+}
+
+/// A block that holds LoRA slots.
+protocol AdaptableLayer {
+    var lora: LayerAdapters { get set }
 }

@@ -27,7 +27,7 @@ struct LayerNormBlock {
 
     /// Runs block `l` on the residual stream x (T, C) in place.
     func callAsFunction(layer l: Int, _ x: UnsafeMutablePointer<Float>, tokens T: Int, dim C: Int, ffnDim F: Int, heads: Int,
-                        eps: Float, alibi: [Float]? = nil, placement: Placement, state: ModelState, pool: ThreadPool) {
+                        eps: Float, alibi: UnsafePointer<Float>? = nil, placement: Placement, state: ModelState, pool: ThreadPool) {
         let xn = state[.xn], proj = state[.proj], headDim = C / heads, none = LayerAdapters()
         for t in 0..<T { attnNorm(x + t * C, eps: eps, out: xn + t * C, dim: C) }
         attention(layer: l, xn, out: proj, tokens: T, heads: heads, kvHeads: heads, headDim: headDim, dim: C, window: nil,

@@ -44,17 +44,18 @@ struct MixtureOfExperts {
             }
         }
         for i in 0..<T * C { out[i] = 0 }
-        var x = [Float](), y = [Float]()
-        for (e, group) in groups.enumerated() where !group.isEmpty {
-            let n = group.count
-            x.removeAll(keepingCapacity: true)
-            for (t, _) in group { x.append(contentsOf: UnsafeBufferPointer(start: xn + t * C, count: C)) }
-            y = [Float](repeating: 0, count: n * C)
-            x.withUnsafeMutableBufferPointer { x in
-                experts[e](x.baseAddress!, out: &y, tokens: n, dim: C, ffnDim: expertDim, lora: LayerAdapters(), state: state,
-                           gateBuffer: gateBuffer, upBuffer: upBuffer, pool: pool)
+        // One gather buffer and one output buffer for all experts (a group has at most T tokens).
+        var x = [Float](repeating: 0, count: T * C), y = [Float](repeating: 0, count: T * C)
+        x.withUnsafeMutableBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                let x = x.baseAddress!, y = y.baseAddress!
+                for (e, group) in groups.enumerated() where !group.isEmpty {
+                    for (i, (t, _)) in group.enumerated() { (x + i * C).update(from: xn + t * C, count: C) }
+                    experts[e](x, out: y, tokens: group.count, dim: C, ffnDim: expertDim, lora: LayerAdapters(), state: state,
+                               gateBuffer: gateBuffer, upBuffer: upBuffer, pool: pool)
+                    for (i, (t, w)) in group.enumerated() { axpy(w, y + i * C, out + t * C, C) }
+                }
             }
-            for (i, (t, w)) in group.enumerated() { axpy(w, y.withUnsafeBufferPointer { $0.baseAddress! + i * C }, out + t * C, C) }
         }
         guard let shared else { return }
         var s = [Float](repeating: 0, count: T * C)

@@ -26,7 +26,7 @@ struct SelfAttention {
     ///   - alibi: ALiBi slopes, one per query head (H), for models without rotary positions (Bloom).
     ///   - prepare: makes token t's query (H*D) and key (Hkv*D) ready at `position`, in place.
     func callAsFunction(layer l: Int, _ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, tokens T: Int,
-                        heads: Int, kvHeads: Int, headDim D: Int, dim: Int, window: Int?, alibi: [Float]? = nil, lora: LayerAdapters,
+                        heads: Int, kvHeads: Int, headDim D: Int, dim: Int, window: Int?, alibi: UnsafePointer<Float>? = nil, lora: LayerAdapters,
                         placement: Placement, state: ModelState, buffers b: Buffers, pool: ThreadPool,
                         prepare: (_ q: UnsafeMutablePointer<Float>, _ k: UnsafeMutablePointer<Float>, _ position: Int) -> Void) {
         let qDim = heads * D, kvDim = kvHeads * D
@@ -34,9 +34,9 @@ struct SelfAttention {
         matmul(wq, input, b.q, pool: pool)  // (T, H*D)
         matmul(wk, input, b.k, pool: pool)  // (T, Hkv*D)
         matmul(wv, input, b.v, pool: pool)  // (T, Hkv*D)
-        for (bias, out, width) in [(bq, b.q, qDim), (bk, b.k, kvDim), (bv, b.v, kvDim)] {
-            if let bias { for t in 0..<T { add(bias, into: out + t * width, width) } }
-        }
+        Self.addBias(bq, to: b.q, width: qDim, tokens: T)
+        Self.addBias(bk, to: b.k, width: kvDim, tokens: T)
+        Self.addBias(bv, to: b.v, width: kvDim, tokens: T)
         for d in lora.q { d.apply(xn, tokens: T, out: b.q) }
         for d in lora.k { d.apply(xn, tokens: T, out: b.k) }
         for d in lora.v { d.apply(xn, tokens: T, out: b.v) }
@@ -49,9 +49,6 @@ struct SelfAttention {
         }
 
         let group = heads / kvHeads
-        let slopes = alibi.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.count) }
-        defer { slopes?.deallocate() }
-        if let alibi, let slopes { slopes.initialize(from: alibi, count: alibi.count) }
         // One job per token and KV head: the query heads that share it read each cache row once.
         // Later tokens see more keys, so jobs are dealt first, last, second, second-to-last, …
         // and each thread's contiguous share gets an even mix of short and long ones.
@@ -61,11 +58,18 @@ struct SelfAttention {
                 let t = i % 2 == 0 ? i / 2 : T - 1 - i / 2, (cache, pos) = placement.slot(t)
                 let first = window.map { max(0, pos - $0 + 1) } ?? 0
                 cache.attend(layer: l, kvHead: g, headDim: D, heads: group, query: b.q + t * qDim + g * group * D,
-                             positions: first...pos, alibi: slopes.map { $0 + g * group }, out: b.attn + t * qDim + g * group * D)
+                             positions: first...pos, alibi: alibi.map { $0 + g * group }, out: b.attn + t * qDim + g * group * D)
             }
         }
         matmul(wo, b.attn, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)
-        if let bo { for t in 0..<T { add(bo, into: out + t * dim, dim) } }
+        Self.addBias(bo, to: out, width: dim, tokens: T)
         for d in lora.o { d.apply(b.attn, tokens: T, out: out) }
+    }
+
+    /// out[t] += bias for each of the T rows of `width`, when there is a bias.
+    @inline(__always)
+    private static func addBias(_ bias: UnsafePointer<Float>?, to out: UnsafeMutablePointer<Float>, width: Int, tokens T: Int) {
+        guard let bias else { return }
+        for t in 0..<T { add(bias, into: out + t * width, width) }
     }
 }
