@@ -1,6 +1,8 @@
 // ggml's block layouts (ggml-common.h), as the kernels read them. Halves are stored as raw bits.
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
+#include "TernCKernels.h"
 
 #define TERN_QK 32    // elements in a Q4_0 / Q5_0 / Q8_0 block
 #define TERN_QK_K 256 // elements in a K-quant super-block
@@ -20,15 +22,43 @@ typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } tern_block_q8_K; 
 /// q[32k + 4i + j] = quant 4k + j of row i.
 typedef struct { float d[8]; uint8_t q[256]; } tern_packed_block;                                   // 288
 
-/// Eight rows × 256 columns of a packed K-quant matrix (packed.c).
+/// Eight rows × 256 columns of a packed Q4_K matrix (packed.c). Quants stay four bits: byte
+/// [k][4i + j] holds quant 4k + j of row i in its low nibble and quant 128 + 4k + j in its high one.
 typedef struct {
-    float d[8], dmin[8];    // per row: the block scale, and the factor of its minimum term
-    int32_t scales[16][8];  // [s][i]: integer scale of sub-block s of row i (Q4_K/Q5_K: 8 of 32 columns; Q6_K: 16 of 16)
-    int16_t mins[8][8][2];  // [p][i][h]: weight of row i's activation sum over 16-column group 2p + h
-    uint8_t q[64][32];      // [k][4i + j]: unsigned quant 4k + j of row i
-} tern_packed_k_block;                                                                               // 2880
+    uint8_t q[32][32];
+    int8_t scales[8][8];    // [s][i]: integer scale of sub-block s (32 columns) of row i
+    int8_t mins[4][8][2];   // [p][i][h]: integer minimum of sub-block 2p + h of row i
+    uint16_t d[8], dmin[8]; // per row, as halves: the block scale and the factor of its minimums
+} tern_packed_q4_K;                                                                                  // 1184
 
-_Static_assert(sizeof(tern_packed_k_block) == 2880, "packed K block");
+/// Q5_K: Q4_K's layout plus the fifth bits, bit s of byte [k][4i + j] for quant 32s + 4k + j.
+typedef struct {
+    uint8_t q[32][32];
+    uint8_t qh[8][32];
+    int8_t scales[8][8];
+    int8_t mins[4][8][2];
+    uint16_t d[8], dmin[8];
+} tern_packed_q5_K;                                                                                  // 1440
+
+/// Q6_K: the low four bits as Q4_K's, the top two of quant 64c + 4k + j at bits 2c, 2c + 1 of
+/// byte [k][4i + j]; quants are stored plus 32 (unsigned), so the minimum of 16-column sub-block
+/// s is 32 times its scale.
+typedef struct {
+    uint8_t q[32][32];
+    uint8_t qh[16][32];
+    int8_t scales[16][8];   // [s][i]: integer scale of sub-block s (16 columns) of row i
+    uint16_t d[8];
+} tern_packed_q6_K;                                                                                  // 1680
+
+_Static_assert(sizeof(tern_packed_q4_K) == 1184, "packed Q4_K block");
+_Static_assert(sizeof(tern_packed_q5_K) == 1440, "packed Q5_K block");
+_Static_assert(sizeof(tern_packed_q6_K) == 1680, "packed Q6_K block");
+
+/// Bytes of one packed K-quant block (eight rows × 256 columns) of the given type.
+static inline size_t tern_packed_k_bytes(int type) {
+    return type == TERN_TYPE_Q6_K ? sizeof(tern_packed_q6_K) : type == TERN_TYPE_Q5_K ? sizeof(tern_packed_q5_K)
+                                                                                     : sizeof(tern_packed_q4_K);
+}
 _Static_assert(sizeof(tern_block_q4_0) == 18, "Q4_0 block");
 _Static_assert(sizeof(tern_block_q5_0) == 22, "Q5_0 block");
 _Static_assert(sizeof(tern_block_q8_0) == 34, "Q8_0 block");

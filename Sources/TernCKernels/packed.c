@@ -9,11 +9,14 @@
 // they are vpdpbusd's unsigned operand and the activations stay signed; the offset times the
 // activation block sum is subtracted afterwards, which leaves the exact integer Σ q·a.
 //
-// K-quants (Q4_K, Q5_K, Q6_K) pack the same way per 256-column super-block
-// (tern_packed_k_block): the quants, already unsigned, interleaved four columns at a time; each
-// row's integer sub-block scales spread so that one vector holds sub-block s of all eight rows;
-// and the weights of the activation sums (Q4_K/Q5_K minimums; for Q6_K, whose quants are stored
-// plus 32, 32 times the scale), in 16-bit pairs for one vpmaddwd / vpdpwssd per two groups.
+// K-quants (Q4_K, Q5_K, Q6_K) pack per 256-column super-block (tern_packed_q4_K, _q5_K, _q6_K
+// in blocks.h) and keep their bit widths, so a product reads about as many bytes as ggml's own
+// blocks: four-bit nibbles interleaved four columns at a time, quant 4k + j in the low nibble and
+// quant 128 + 4k + j in the high one (one load and a shift give two sub-blocks' vectors); Q5_K's
+// fifth and Q6_K's top two bits in byte planes of the same interleaving; each row's integer
+// sub-block scales as bytes so that one eight-byte load holds sub-block s of all eight rows; the
+// minimums (Q4_K/Q5_K) in pairs for one vpmaddwd / vpdpwssd per two sub-blocks; the float factors
+// as the halves they are in the file.
 #include <string.h>
 #include "blocks.h"
 #include "TernCKernels.h"
@@ -33,7 +36,7 @@ static int is_k_quant(int type) {
 
 size_t tern_packed_bytes(int weight_type, int64_t rows, int64_t n) {
     const size_t groups = (size_t)((rows + 7) / 8);
-    if (is_k_quant(weight_type) && n % TERN_QK_K == 0) return groups * (size_t)(n / TERN_QK_K) * sizeof(tern_packed_k_block);
+    if (is_k_quant(weight_type) && n % TERN_QK_K == 0) return groups * (size_t)(n / TERN_QK_K) * tern_packed_k_bytes(weight_type);
     if (tern_packed_offset(weight_type) < 0 || n % TERN_QK != 0) return 0;
     return groups * (size_t)(n / TERN_QK) * sizeof(tern_packed_block);
 }
@@ -106,26 +109,65 @@ static void k_block(int type, const void *row, int64_t b, uint8_t q[256], int sc
     *dmin = tern_half_to_float_soft(type == TERN_TYPE_Q4_K ? b4->dmin : b5->dmin);
 }
 
+static uint16_t half_bits(float x) { return tern_float_to_half_soft(x); }
+
+/// One row's super-block in the packed form: nibbles, high-bit planes, scales, minimums, factors.
+static void pack_k_row(int type, const uint8_t q[256], const int sc16[16], const int m16[16], float d, float dmin,
+                       int i, void *block) {
+    uint8_t(*nib)[32] = ((tern_packed_q4_K *)block)->q;  // first in all three layouts
+    for (int k = 0; k < 32; k++)
+        for (int j = 0; j < 4; j++) nib[k][4 * i + j] = (uint8_t)((q[4 * k + j] & 15) | (q[128 + 4 * k + j] & 15) << 4);
+    if (type == TERN_TYPE_Q6_K) {
+        tern_packed_q6_K *o = block;
+        for (int k = 0; k < 16; k++)
+            for (int j = 0; j < 4; j++) {
+                uint8_t h = 0;
+                for (int c = 0; c < 4; c++) h |= (uint8_t)((q[64 * c + 4 * k + j] >> 4) << (2 * c));
+                o->qh[k][4 * i + j] = h;
+            }
+        for (int s = 0; s < 16; s++) o->scales[s][i] = (int8_t)sc16[s];
+        o->d[i] = half_bits(d);
+        return;
+    }
+    int8_t(*scales)[8], (*mins)[8][2];
+    uint16_t *dd, *dm;
+    if (type == TERN_TYPE_Q5_K) {
+        tern_packed_q5_K *o = block;
+        for (int k = 0; k < 8; k++)
+            for (int j = 0; j < 4; j++) {
+                uint8_t h = 0;
+                for (int s = 0; s < 8; s++) h |= (uint8_t)((q[32 * s + 4 * k + j] >> 4) << s);
+                o->qh[k][4 * i + j] = h;
+            }
+        scales = o->scales, mins = o->mins, dd = o->d, dm = o->dmin;
+    } else {
+        tern_packed_q4_K *o = block;
+        scales = o->scales, mins = o->mins, dd = o->d, dm = o->dmin;
+    }
+    for (int s = 0; s < 8; s++) {
+        scales[s][i] = (int8_t)sc16[2 * s];
+        mins[s / 2][i][s % 2] = (int8_t)m16[2 * s];
+    }
+    dd[i] = half_bits(d);
+    dm[i] = half_bits(dmin);
+}
+
 static void pack_k_rows(int type, const void *w, size_t w_row_bytes, int64_t rows, int64_t n,
                         int64_t g0, int64_t g1, void *dst) {
     const int64_t nb = n / TERN_QK_K;
-    const int sub = type == TERN_TYPE_Q6_K ? 16 : 32;  // columns per sub-block
-    for (int64_t g = g0; g < g1; g++) {
-        tern_packed_k_block *out = (tern_packed_k_block *)dst + g * nb;
+    const size_t size = tern_packed_k_bytes(type);
+    for (int64_t g = g0; g < g1; g++)
         for (int64_t b = 0; b < nb; b++) {
-            memset(&out[b], 0, sizeof out[b]);
+            void *out = (char *)dst + (size_t)(g * nb + b) * size;
+            memset(out, 0, size);
             for (int i = 0; i < 8 && 8 * g + i < rows; i++) {  // padding rows stay all zero
                 uint8_t q[256];
                 int sc16[16], m16[16];
-                k_block(type, (const char *)w + (8 * g + i) * w_row_bytes, b, q, sc16, m16, &out[b].d[i], &out[b].dmin[i]);
-                for (int s = 0; s < 256 / sub; s++) out[b].scales[s][i] = sc16[s * sub / 16];
-                for (int p = 0; p < 8; p++)
-                    for (int h = 0; h < 2; h++) out[b].mins[p][i][h] = (int16_t)m16[2 * p + h];
-                for (int k = 0; k < 64; k++)
-                    for (int j = 0; j < 4; j++) out[b].q[k][4 * i + j] = q[4 * k + j];
+                float d, dmin;
+                k_block(type, (const char *)w + (8 * g + i) * w_row_bytes, b, q, sc16, m16, &d, &dmin);
+                pack_k_row(type, q, sc16, m16, d, dmin, i, out);
             }
         }
-    }
 }
 
 void tern_pack_rows(int weight_type, const void *w, size_t w_row_bytes, int64_t rows, int64_t n,

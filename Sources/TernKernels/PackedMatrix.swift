@@ -4,8 +4,9 @@ import TernCKernels
 /// interleaved in groups of eight so that one vector load feeds eight rows (layouts in
 /// TernCKernels' packed.c). An F32 matrix is laid out in panels of sixteen rows, column by
 /// column (`groups` then counts panels), for register-tiled float products. Products then take about a quarter of the instructions of row-by-row
-/// dots, for one token (decode) as for many (prefill, batched decode). Quants are stored one per
-/// byte: 1.125 bytes per weight for the Q8_0 family, about 1.4 for K-quants.
+/// dots, for one token (decode) as for many (prefill, batched decode). Q4_0/Q5_0/Q8_0 quants are
+/// stored one per byte (1.125 bytes per weight); K-quants keep their bit widths (0.58, 0.70 and
+/// 0.82 bytes per weight for Q4_K, Q5_K, Q6_K, about what ggml's own blocks take).
 public final class PackedMatrix: @unchecked Sendable {  // immutable after init
     public let rows: Int
     package let data: UnsafeMutableRawPointer
