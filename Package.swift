@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(name: "topic-classification", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"],
                           path: "Examples/TopicClassification"),
         .testTarget(name: "TernKernelsTests", dependencies: ["TernKernels", "TernCKernels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TernGGUFTests", dependencies: ["TernGGUF", "TernStore"]),
+        .testTarget(name: "TernGGUFTests", dependencies: ["TernGGUF", "TernStore", "TernKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernTokenizersTests", dependencies: ["TernTokenizers", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernModelsTests", dependencies: ["TernModels", "TernGGUF", "TernKernels", "TernCKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernEngineTests", dependencies: ["TernEngine", "TernStore"], resources: [.copy("Fixtures")]),

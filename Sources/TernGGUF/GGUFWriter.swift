@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import TernKernels
 
 /// Builds a GGUF file (little-endian, v3 by default) that llama.cpp and gguf-py read: used for the
@@ -48,6 +41,11 @@ public struct GGUFWriter: Sendable {
         }
     }
 
+    /// Removes a metadata pair (nothing when the key is absent); `add` after it appends at the end.
+    public mutating func remove(_ key: String) {
+        pairs.removeAll { $0.key == key }
+    }
+
     /// Adds a tensor. `shape` is in ggml order (row length first, at most 4 dims), and `data`
     /// holds exactly the bytes `type` needs for it: rows × `type.rowBytes(shape[0])`.
     public mutating func addTensor(name: String, shape: [Int], type: GGMLType, data: [UInt8]) {
@@ -71,8 +69,23 @@ public struct GGUFWriter: Sendable {
         addTensor(name: name, shape: shape, type: .f32, data: data)
     }
 
-    /// The whole file: header, metadata, tensor infos, padding, tensor data.
-    public func serialized() -> [UInt8] {
+    /// A tensor of the file, described before its bytes exist (see `write(to:streaming:bytes:)`).
+    public struct TensorEntry: Sendable {
+        public let name: String
+        public let shape: [Int]
+        public let type: GGMLType
+        public let byteCount: Int
+
+        public init(name: String, shape: [Int], type: GGMLType, byteCount: Int) {
+            self.name = name
+            self.shape = shape
+            self.type = type
+            self.byteCount = byteCount
+        }
+    }
+
+    /// Header, metadata, tensor infos and the padding up to the data section, for `entries`.
+    public func header(for entries: [TensorEntry]) -> [UInt8] {
         var pairs = self.pairs
         if alignment != GGUFFile.defaultAlignment && !pairs.contains(where: { $0.key == "general.alignment" }) {
             pairs.append(("general.alignment", .uint32(UInt32(alignment))))
@@ -81,7 +94,7 @@ public struct GGUFWriter: Sendable {
         var out: [UInt8] = []
         out.appendLittleEndian(UInt32(0x4655_4747))  // "GGUF"
         out.appendLittleEndian(version)
-        out.appendLittleEndian(UInt64(tensors.count))
+        out.appendLittleEndian(UInt64(entries.count))
         out.appendLittleEndian(UInt64(pairs.count))
         for (key, value) in pairs {
             out.appendString(key)
@@ -90,16 +103,25 @@ public struct GGUFWriter: Sendable {
         }
 
         var offset = 0
-        for tensor in tensors {
+        for tensor in entries {
             out.appendString(tensor.name)
             out.appendLittleEndian(UInt32(tensor.shape.count))
             for dim in tensor.shape { out.appendLittleEndian(UInt64(dim)) }
             out.appendLittleEndian(tensor.type.rawValue)
             out.appendLittleEndian(UInt64(offset))
-            offset += padded(tensor.data.count)
+            offset += padded(tensor.byteCount)
         }
         out.append(contentsOf: repeatElement(0, count: padded(out.count) - out.count))
-        out.reserveCapacity(out.count + offset)
+        return out
+    }
+
+    private var entries: [TensorEntry] {
+        tensors.map { TensorEntry(name: $0.name, shape: $0.shape, type: $0.type, byteCount: $0.data.count) }
+    }
+
+    /// The whole file: header, metadata, tensor infos, padding, tensor data.
+    public func serialized() -> [UInt8] {
+        var out = header(for: entries)
         for tensor in tensors {
             out.append(contentsOf: tensor.data)
             out.append(contentsOf: repeatElement(0, count: padded(tensor.data.count) - tensor.data.count))
@@ -110,46 +132,35 @@ public struct GGUFWriter: Sendable {
     /// Writes the file atomically: to a temporary file in the same directory, flushed to disk,
     /// then renamed over `path`, so `path` never holds a half-written file.
     public func write(to path: String) throws(GGUFError) {
-        let bytes = serialized()
-        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Self.ioError("cannot create \(temporary)", path) }
+        let file = try AtomicFile(path: path)
+        try file.write(serialized())
+        try file.commit()
+    }
 
-        let failure: GGUFError? = bytes.withUnsafeBytes { buffer in
-            guard var next = buffer.baseAddress else { return nil }
-            var left = buffer.count
-            while left > 0 {
-                let n = systemWrite(fd, next, left)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return Self.ioError("cannot write", path)
-                }
-                next += n
-                left -= n
+    /// Writes a file whose tensor bytes are made one tensor at a time, so a large model never sits
+    /// in memory whole: `bytes(i, emit)` must pass exactly `entries[i].byteCount` bytes to `emit`,
+    /// in one or more pieces. Atomic as `write(to:)`: an error (from `bytes` too) leaves nothing.
+    public func write(to path: String, streaming entries: [TensorEntry],
+                      bytes: (Int, (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        let file = try AtomicFile(path: path)
+        try file.write(header(for: entries))
+        for (index, entry) in entries.enumerated() {
+            var written = 0
+            try bytes(index) { piece in
+                try file.write(piece)
+                written += piece.count
             }
-            return fsync(fd) == 0 ? nil : Self.ioError("cannot flush", path)
+            guard written == entry.byteCount else {
+                throw GGUFError(.io, field: "tensor '\(entry.name)': \(written) bytes made, \(entry.byteCount) expected",
+                                offset: 0, path: path)
+            }
+            try file.write([UInt8](repeating: 0, count: padded(written) - written))
         }
-        if close(fd) != 0 && failure == nil {
-            unlink(temporary)
-            throw Self.ioError("cannot close", path)
-        }
-        if let failure {
-            unlink(temporary)
-            throw failure
-        }
-        guard rename(temporary, path) == 0 else {
-            let error = Self.ioError("cannot rename \(temporary) to it", path)
-            unlink(temporary)
-            throw error
-        }
+        try file.commit()
     }
 
     private func padded(_ count: Int) -> Int {
         (count + alignment - 1) / alignment * alignment
-    }
-
-    private static func ioError(_ what: String, _ path: String) -> GGUFError {
-        GGUFError(.io, field: "\(what) (\(MappedFile.message(errno)))", offset: 0, path: path)
     }
 
     private static func isHomogeneous(_ value: GGUFValue) -> Bool {
@@ -157,17 +168,6 @@ public struct GGUFWriter: Sendable {
         guard let first = values.first?.type else { return true }
         return values.allSatisfy { $0.type == first && isHomogeneous($0) }
     }
-}
-
-/// POSIX write(2); a plain `write` inside `GGUFWriter` would name `write(to:)`.
-private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, bytes, count)
-    #elseif canImport(Musl)
-    return Musl.write(fd, bytes, count)
-    #else
-    return Darwin.write(fd, bytes, count)
-    #endif
 }
 
 extension [UInt8] {

@@ -4,8 +4,8 @@ import Foundation
 /// On a terminal the line is redrawn in place at every percent; in a log (CI, a pipe) only every
 /// quarter gets a line, so logs stay short.
 package struct Progress {
-    let label: String
-    let total: Int64
+    package let label: String
+    package let total: Int64
     private let inPlace: Bool
     private let write: (String) -> Void
     private var shown = -1  // the last percentage written

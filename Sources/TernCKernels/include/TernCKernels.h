@@ -55,6 +55,11 @@ void tern_matmul_packed(int weight_type, const void *packed, int64_t rows, int64
                         const void *a, size_t a_row_bytes, int64_t tokens, int64_t n,
                         float *out, int64_t out_stride);
 
+/// Quantizes `rows` rows of n floats (n a multiple of the type's block) to Q8_0, Q4_0, Q5_0, Q4_1,
+/// Q5_1, Q4_K, Q5_K or Q6_K blocks in dst, exactly as ggml's reference quantizers do (quantize.c).
+/// Returns 0, writing nothing, for any other type.
+int tern_quantize_rows(int type, const float *x, void *dst, int64_t rows, int64_t n);
+
 /// Converts n floats to IEEE half bits, rounding to nearest even.
 void tern_f32_to_f16(const float *x, uint16_t *y, int64_t n);
 
