@@ -70,6 +70,15 @@ FAMILIES = {
         bos=None, eos="<|im_end|>", template=CHATML_TEMPLATE,
         extra=dict(rms_norm_eps=1e-6, rope_theta=1000000.0, tie_word_embeddings=False, num_experts=8, num_experts_per_tok=2,
                    norm_topk_prob=True, decoder_sparse_step=1, mlp_only_layers=[])),
+    "deepseek2": dict(
+        config="DeepseekV2Config", pre="deepseek-llm",
+        specials=["<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>"],
+        bos="<｜begin▁of▁sentence｜>", eos="<｜end▁of▁sentence｜>", template=None,
+        # transformers' V2 ignores norm_topk_prob and scores groups differently from llama.cpp:
+        # greedy top-k without groups is where the two agree (docs/zoo-research.md)
+        extra=dict(rms_norm_eps=1e-6, tie_word_embeddings=False, n_routed_experts=4, num_experts_per_tok=2,
+                   n_shared_experts=1, first_k_dense_replace=1, routed_scaling_factor=1.5, topk_method="greedy",
+                   n_group=None, topk_group=None, norm_topk_prob=False)),
     "falcon": dict(
         config="FalconConfig", pre="falcon",
         specials=["<|endoftext|>"], bos="<|endoftext|>", eos="<|endoftext|>", template=None,
@@ -151,6 +160,13 @@ def make_config(arch: str, family: dict, dims: list[int], vocab_size: int, tok):
         # (llama.cpp reads Falcon's feed-forward width as 4 × hidden and its context as 2048)
         return cls(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
                    num_kv_heads=1, ffn_hidden_size=4 * hidden, max_position_embeddings=2048, **ids, **family["extra"])
+    if arch == "deepseek2":
+        # multi-head latent attention: queries through a rank-3H/4 bottleneck, keys and values
+        # through a rank-H/2 latent; per head 16 dims without RoPE, 8 with, 16 of value
+        return cls(vocab_size=vocab_size, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=layers,
+                   num_attention_heads=heads, num_key_value_heads=heads, q_lora_rank=3 * hidden // 4,
+                   kv_lora_rank=hidden // 2, qk_nope_head_dim=16, qk_rope_head_dim=8, v_head_dim=16,
+                   moe_intermediate_size=inter // 4, max_position_embeddings=256, **ids, **family["extra"])
     kw = dict(vocab_size=vocab_size, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=layers,
               num_attention_heads=heads, num_key_value_heads=kv, max_position_embeddings=256, **ids)
     if arch in ("qwen3", "qwen3moe"):

@@ -5,12 +5,15 @@ import TernCKernels
 /// Layer l stores K and V as (capacity, kvDim) elements, row p holding position p, in half
 /// precision (IEEE bit patterns, llama.cpp's default F16 cache) or in float. `count` is how many
 /// positions are filled; setting it lower (e.g. to 0) discards the tail, which is how a fresh
-/// context or a rewind is made without reallocating.
+/// context or a rewind is made without reallocating. With `valuesAreKeys` (multi-head latent
+/// attention, where the value is a part of the cached key row) only keys are stored and the
+/// value rows are the key rows.
 public final class KVCache {
     public let layers: Int
     public let capacity: Int
     public let kvDim: Int
     public let halfPrecision: Bool
+    public let valuesAreKeys: Bool
     public var count: Int = 0
     /// A forked sequence reads positions below `baseCount` from `base` (the prompt they all share)
     /// instead of holding a copy; its own rows start at `baseCount`. `base` must not change while
@@ -20,21 +23,23 @@ public final class KVCache {
     private let keys: UnsafeMutableRawPointer    // (layers, capacity, kvDim); rows < baseCount unused
     private let values: UnsafeMutableRawPointer  // (layers, capacity, kvDim)
 
-    public init(layers: Int, capacity: Int, kvDim: Int, halfPrecision: Bool = true) {
+    public init(layers: Int, capacity: Int, kvDim: Int, halfPrecision: Bool = true, valuesAreKeys: Bool = false) {
         self.layers = layers
         self.capacity = capacity
         self.kvDim = kvDim
         self.halfPrecision = halfPrecision
+        self.valuesAreKeys = valuesAreKeys
         // Not zero-filled: only rows < count are ever read, and untouched pages cost no memory.
         let bytes = layers * capacity * kvDim * (halfPrecision ? 2 : 4)
         keys = .allocate(byteCount: bytes, alignment: 64)
-        values = .allocate(byteCount: bytes, alignment: 64)
+        values = valuesAreKeys ? keys : .allocate(byteCount: bytes, alignment: 64)
     }
 
     /// A cache that continues `base`'s filled positions without copying them.
     public convenience init(sharing base: KVCache, capacity: Int) {
         precondition(base.base == nil && base.count <= capacity)
-        self.init(layers: base.layers, capacity: capacity, kvDim: base.kvDim, halfPrecision: base.halfPrecision)
+        self.init(layers: base.layers, capacity: capacity, kvDim: base.kvDim, halfPrecision: base.halfPrecision,
+                  valuesAreKeys: base.valuesAreKeys)
         self.base = base
         baseCount = base.count
         count = base.count
@@ -42,12 +47,12 @@ public final class KVCache {
 
     deinit {
         keys.deallocate()
-        values.deallocate()
+        if !valuesAreKeys { values.deallocate() }
     }
 
     public var elementBytes: Int { halfPrecision ? 2 : 4 }
     public var remaining: Int { capacity - count }
-    public var bytes: Int { 2 * layers * capacity * kvDim * elementBytes }
+    public var bytes: Int { (valuesAreKeys ? 1 : 2) * layers * capacity * kvDim * elementBytes }
 
     /// K rows of layer l: (capacity, kvDim) elements.
     @inline(__always)
@@ -61,27 +66,28 @@ public final class KVCache {
     /// positions `other` reads from a shared base are shared, not copied.
     public func copyPrefix(of other: KVCache) {
         precondition(other.layers == layers && other.kvDim == kvDim && other.halfPrecision == halfPrecision
-                     && other.count <= capacity)
+                     && other.valuesAreKeys == valuesAreKeys && other.count <= capacity)
         base = other.base
         baseCount = other.baseCount
         let start = baseCount * kvDim * elementBytes, rowBytes = (other.count - baseCount) * kvDim * elementBytes
         for l in 0..<layers {
             (keys(layer: l) + start).copyMemory(from: other.keys(layer: l) + start, byteCount: rowBytes)
-            (values(layer: l) + start).copyMemory(from: other.values(layer: l) + start, byteCount: rowBytes)
+            if !valuesAreKeys { (values(layer: l) + start).copyMemory(from: other.values(layer: l) + start, byteCount: rowBytes) }
         }
         count = other.count
     }
 
-    /// Stores the key and value rows (kvDim floats each) of `position` in layer l.
+    /// Stores the key and value rows (kvDim floats each) of `position` in layer l (the key only
+    /// when `valuesAreKeys`).
     public func store(layer l: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
         assert(position >= baseCount, "a shared base position is read-only")
         let offset = position * kvDim * elementBytes
         if halfPrecision {
             tern_f32_to_f16(key, (keys(layer: l) + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDim))
-            tern_f32_to_f16(value, (values(layer: l) + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDim))
+            if !valuesAreKeys { tern_f32_to_f16(value, (values(layer: l) + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDim)) }
         } else {
             (keys(layer: l) + offset).copyMemory(from: key, byteCount: kvDim * 4)
-            (values(layer: l) + offset).copyMemory(from: value, byteCount: kvDim * 4)
+            if !valuesAreKeys { (values(layer: l) + offset).copyMemory(from: value, byteCount: kvDim * 4) }
         }
     }
 

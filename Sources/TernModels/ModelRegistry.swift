@@ -16,6 +16,7 @@ public enum ModelRegistry {
         "gpt2": { try GPT2(file: $0, pool: $1, adapters: $2) },
         "falcon": { try Falcon(file: $0, pool: $1, adapters: $2) },
         "bloom": { try Bloom(file: $0, pool: $1, adapters: $2) },
+        "deepseek2": { try DeepSeek2(file: $0, pool: $1, adapters: $2) },
     ]
 
     public static var supported: [String] { architectures.keys.sorted() }

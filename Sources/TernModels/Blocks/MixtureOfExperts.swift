@@ -4,8 +4,8 @@ import TernKernels
 /// A sparse mixture-of-experts feed-forward sub-layer (Qwen-MoE, DeepSeek-MoE): a router scores the
 /// E experts for each token, the token goes through its top k SwiGLU experts only, and their outputs
 /// are summed weighted by the router's softmax probabilities (renormalised over the k chosen when
-/// `normalizeTopK`). An optional shared expert, always on, is added scaled by a sigmoid gate
-/// (Qwen2-MoE) or by one (DeepSeek).
+/// `normalizeTopK`, then times `weightScale`: DeepSeek's routed scaling factor). An optional shared
+/// expert, always on, is added scaled by a sigmoid gate (Qwen2-MoE) or by one (DeepSeek).
 ///
 /// Only the experts some token routes to are read: tokens are grouped by expert, and each used
 /// expert runs once over its group. Shape letters: T tokens, C dim, E experts, Fe expert width.
@@ -14,6 +14,7 @@ struct MixtureOfExperts {
     let experts: [GatedMLP]        // E experts of width Fe
     let used: Int                  // k
     let normalizeTopK: Bool
+    var weightScale: Float = 1
     var shared: GatedMLP? = nil
     var sharedGate: [Float]? = nil  // (C): the shared expert's sigmoid gate, if gated
 
@@ -27,7 +28,7 @@ struct MixtureOfExperts {
         for e in 0..<E { p[e] = expf(logits[e] - top); sum += p[e] }
         let chosen = (0..<E).sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(used)
         let total = normalizeTopK ? chosen.reduce(Float(0)) { $0 + p[$1] } : sum
-        return chosen.map { ($0, p[$0] / total) }
+        return chosen.map { ($0, p[$0] / total * weightScale) }
     }
 
     /// xn, out: (T, C); gateBuffer, upBuffer: (T, max(Fe, shared width)) each.

@@ -41,11 +41,26 @@ struct SelfAttention {
         for d in lora.k { d.apply(xn, tokens: T, out: b.k) }
         for d in lora.v { d.apply(xn, tokens: T, out: b.v) }
 
+        Self.storeAndAttend(layer: l, q: b.q, k: b.k, v: b.v, out: b.attn, tokens: T, heads: heads, kvHeads: kvHeads, headDim: D,
+                            window: window, alibi: alibi, placement: placement, pool: pool, prepare: prepare)
+        matmul(wo, b.attn, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)
+        Self.addBias(bo, to: out, width: dim, tokens: T)
+        for d in lora.o { d.apply(b.attn, tokens: T, out: out) }
+    }
+
+    /// Makes each token's query and key ready (`prepare`), stores its key and value in its cache,
+    /// and attends: out (T, H*D) from q (T, H*D), k and v (T, Hkv*D). Shared by every attention
+    /// variant, latent attention included (one KV head whose values are its keys).
+    static func storeAndAttend(layer l: Int, q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                               out: UnsafeMutablePointer<Float>, tokens T: Int, heads: Int, kvHeads: Int, headDim D: Int, window: Int?,
+                               alibi: UnsafePointer<Float>?, placement: Placement, pool: ThreadPool,
+                               prepare: (_ q: UnsafeMutablePointer<Float>, _ k: UnsafeMutablePointer<Float>, _ position: Int) -> Void) {
+        let qDim = heads * D, kvDim = kvHeads * D
         for t in 0..<T {
-            let qt = b.q + t * qDim, kt = b.k + t * kvDim
+            let qt = q + t * qDim, kt = k + t * kvDim
             let (cache, pos) = placement.slot(t)
             prepare(qt, kt, pos)
-            cache.store(layer: l, position: pos, key: kt, value: b.v + t * kvDim)
+            cache.store(layer: l, position: pos, key: kt, value: v + t * kvDim)
         }
 
         let group = heads / kvHeads
@@ -57,13 +72,10 @@ struct SelfAttention {
                 let i = job / kvHeads, g = job % kvHeads
                 let t = i % 2 == 0 ? i / 2 : T - 1 - i / 2, (cache, pos) = placement.slot(t)
                 let first = window.map { max(0, pos - $0 + 1) } ?? 0
-                cache.attend(layer: l, kvHead: g, headDim: D, heads: group, query: b.q + t * qDim + g * group * D,
-                             positions: first...pos, alibi: alibi.map { $0 + g * group }, out: b.attn + t * qDim + g * group * D)
+                cache.attend(layer: l, kvHead: g, headDim: D, heads: group, query: q + t * qDim + g * group * D,
+                             positions: first...pos, alibi: alibi.map { $0 + g * group }, out: out + t * qDim + g * group * D)
             }
         }
-        matmul(wo, b.attn, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)
-        Self.addBias(bo, to: out, width: dim, tokens: T)
-        for d in lora.o { d.apply(b.attn, tokens: T, out: out) }
     }
 
     /// out[t] += bias for each of the T rows of `width`, when there is a bias.
