@@ -79,6 +79,12 @@ FAMILIES = {
         extra=dict(rms_norm_eps=1e-6, tie_word_embeddings=False, n_routed_experts=4, num_experts_per_tok=2,
                    n_shared_experts=1, first_k_dense_replace=1, routed_scaling_factor=1.5, topk_method="greedy",
                    n_group=None, topk_group=None, norm_topk_prob=False)),
+    "mamba2": dict(
+        config="Mamba2Config", pre="gpt-2",
+        specials=["<|endoftext|>"], bos="<|endoftext|>", eos="<|endoftext|>", template=None,
+        # chunk_size 8 so transformers' prefill crosses chunk boundaries (its SSD chunked scan)
+        extra=dict(layer_norm_epsilon=1e-5, use_bias=False, use_conv_bias=True, conv_kernel=4, state_size=16,
+                   expand=2, chunk_size=8, tie_word_embeddings=False)),
     "falcon": dict(
         config="FalconConfig", pre="falcon",
         specials=["<|endoftext|>"], bos="<|endoftext|>", eos="<|endoftext|>", template=None,
@@ -160,6 +166,12 @@ def make_config(arch: str, family: dict, dims: list[int], vocab_size: int, tok):
         # (llama.cpp reads Falcon's feed-forward width as 4 × hidden and its context as 2048)
         return cls(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
                    num_kv_heads=1, ffn_hidden_size=4 * hidden, max_position_embeddings=2048, **ids, **family["extra"])
+    if arch == "mamba2":
+        # dims: hidden, (unused), layers, SSM heads, groups; inner width 2 × hidden. llama.cpp
+        # needs the vocabulary a multiple of 16 (docs/zoo-research.md).
+        assert vocab_size % 16 == 0, f"mamba2 needs a vocabulary that is a multiple of 16, not {vocab_size}"
+        return cls(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers, num_heads=heads,
+                   head_dim=2 * hidden // heads, n_groups=kv, **ids, **family["extra"])
     if arch == "deepseek2":
         # multi-head latent attention: queries through a rank-3H/4 bottleneck, keys and values
         # through a rank-H/2 latent; per head 16 dims without RoPE, 8 with, 16 of value

@@ -45,11 +45,13 @@ public final class Session {
     /// already evaluated (leaving at least its last token to evaluate, for its logits), forgets the
     /// rest, and returns how many tokens were kept: a prompt that extends the previous one (a chat's
     /// next turn, a search's next step) costs only its new tokens, as llama.cpp's prompt cache does.
+    /// A recurrent model's state cannot go back, so there it keeps everything or nothing.
     @discardableResult
     public func rewind(toSharedPrefixOf prompt: [Int]) -> Int {
         var n = 0
         let limit = min(tokens.count, prompt.count - 1)
         while n < limit && tokens[n] == prompt[n] { n += 1 }
+        if !state.cache.canRewind(to: n) { n = 0 }
         tokens.removeSubrange(n...)
         state.cache.count = n
         return n

@@ -8,13 +8,25 @@ import TernCKernels
 /// context or a rewind is made without reallocating. With `valuesAreKeys` (multi-head latent
 /// attention, where the value is a part of the cached key row) only keys are stored and the
 /// value rows are the key rows.
+///
+/// A recurrent model (Mamba2) keeps a fixed-size state per layer instead (`stateFloats` floats,
+/// `state(layer:)`), whatever the length: `count` still counts positions, but the state cannot go
+/// back, so setting `count` lower is only possible to 0, which clears it (see `canRewind`).
 public final class KVCache {
     public let layers: Int
     public let capacity: Int
     public let kvDim: Int
     public let halfPrecision: Bool
     public let valuesAreKeys: Bool
-    public var count: Int = 0
+    /// Floats of recurrent state per layer (0 for an attention cache).
+    public let stateFloats: Int
+    public var count: Int = 0 {
+        didSet {
+            guard stateFloats > 0, !adopting, count != oldValue else { return }
+            precondition(count == 0 || count > oldValue, "a recurrent state can go back only to the start")
+            if count == 0 { states.update(repeating: 0, count: layers * stateFloats) }
+        }
+    }
     /// A forked sequence reads positions below `baseCount` from `base` (the prompt they all share)
     /// instead of holding a copy; its own rows start at `baseCount`. `base` must not change while
     /// this cache is in use.
@@ -22,37 +34,59 @@ public final class KVCache {
     public private(set) var baseCount = 0
     private let keys: UnsafeMutableRawPointer    // (layers, capacity, kvDim); rows < baseCount unused
     private let values: UnsafeMutableRawPointer  // (layers, capacity, kvDim)
+    private let states: UnsafeMutablePointer<Float>  // (layers, stateFloats)
+    private var adopting = false  // copying another cache's state and length: no checks, no clearing
 
-    public init(layers: Int, capacity: Int, kvDim: Int, halfPrecision: Bool = true, valuesAreKeys: Bool = false) {
+    public init(layers: Int, capacity: Int, kvDim: Int, halfPrecision: Bool = true, valuesAreKeys: Bool = false,
+                stateFloats: Int = 0) {
         self.layers = layers
         self.capacity = capacity
         self.kvDim = kvDim
         self.halfPrecision = halfPrecision
         self.valuesAreKeys = valuesAreKeys
+        self.stateFloats = stateFloats
+        states = .allocate(capacity: max(1, layers * stateFloats))
+        states.initialize(repeating: 0, count: max(1, layers * stateFloats))
         // Not zero-filled: only rows < count are ever read, and untouched pages cost no memory.
         let bytes = layers * capacity * kvDim * (halfPrecision ? 2 : 4)
         keys = .allocate(byteCount: bytes, alignment: 64)
         values = valuesAreKeys ? keys : .allocate(byteCount: bytes, alignment: 64)
     }
 
-    /// A cache that continues `base`'s filled positions without copying them.
+    /// A cache that continues `base`'s filled positions without copying them (a recurrent state,
+    /// being small, is copied).
     public convenience init(sharing base: KVCache, capacity: Int) {
         precondition(base.base == nil && base.count <= capacity)
         self.init(layers: base.layers, capacity: capacity, kvDim: base.kvDim, halfPrecision: base.halfPrecision,
-                  valuesAreKeys: base.valuesAreKeys)
-        self.base = base
-        baseCount = base.count
+                  valuesAreKeys: base.valuesAreKeys, stateFloats: base.stateFloats)
+        if stateFloats > 0 {
+            states.update(from: base.states, count: layers * stateFloats)
+            adopting = true
+        } else {
+            self.base = base
+            baseCount = base.count
+        }
         count = base.count
+        adopting = false
     }
+
+    /// Whether `count` can be set to `n`: always for attention; for a recurrent state only to 0
+    /// or to where it is.
+    public func canRewind(to n: Int) -> Bool { stateFloats == 0 || n == 0 || n == count }
+
+    /// Layer l's recurrent state (`stateFloats` floats).
+    @inline(__always)
+    public func state(layer l: Int) -> UnsafeMutablePointer<Float> { states + l * stateFloats }
 
     deinit {
         keys.deallocate()
         if !valuesAreKeys { values.deallocate() }
+        states.deallocate()
     }
 
     public var elementBytes: Int { halfPrecision ? 2 : 4 }
     public var remaining: Int { capacity - count }
-    public var bytes: Int { (valuesAreKeys ? 1 : 2) * layers * capacity * kvDim * elementBytes }
+    public var bytes: Int { (valuesAreKeys ? 1 : 2) * layers * capacity * kvDim * elementBytes + 4 * layers * stateFloats }
 
     /// K rows of layer l: (capacity, kvDim) elements.
     @inline(__always)
@@ -66,7 +100,14 @@ public final class KVCache {
     /// positions `other` reads from a shared base are shared, not copied.
     public func copyPrefix(of other: KVCache) {
         precondition(other.layers == layers && other.kvDim == kvDim && other.halfPrecision == halfPrecision
-                     && other.valuesAreKeys == valuesAreKeys && other.count <= capacity)
+                     && other.valuesAreKeys == valuesAreKeys && other.stateFloats == stateFloats && other.count <= capacity)
+        if stateFloats > 0 {
+            states.update(from: other.states, count: layers * stateFloats)
+            adopting = true
+            count = other.count
+            adopting = false
+            return
+        }
         base = other.base
         baseCount = other.baseCount
         let start = baseCount * kvDim * elementBytes, rowBytes = (other.count - baseCount) * kvDim * elementBytes

@@ -17,6 +17,7 @@ public enum ModelRegistry {
         "falcon": { try Falcon(file: $0, pool: $1, adapters: $2) },
         "bloom": { try Bloom(file: $0, pool: $1, adapters: $2) },
         "deepseek2": { try DeepSeek2(file: $0, pool: $1, adapters: $2) },
+        "mamba2": { try Mamba2(file: $0, pool: $1, adapters: $2) },
     ]
 
     public static var supported: [String] { architectures.keys.sorted() }

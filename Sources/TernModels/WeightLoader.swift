@@ -50,6 +50,14 @@ struct WeightLoader {
         file.tensor(named: "output.weight") == nil ? embedding : try matrix("output.weight", rows: embedding.rows, cols: embedding.cols)
     }
 
+    /// A small F32 tensor stored as [cols, rows] (ggml order), read in place as rows × cols floats.
+    func matrixFloats(_ name: String, rows: Int, cols: Int) throws -> UnsafePointer<Float> {
+        guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
+        guard t.shape == [cols, rows] || (cols == 1 && t.shape == [rows]) else { throw ModelError.badShape(name, t.shape, expected: [cols, rows]) }
+        guard t.type == .f32 else { throw ModelError("tensor '\(name)' is \(t.type), expected F32") }
+        return file.data(for: t).assumingMemoryBound(to: Float.self)
+    }
+
     /// F32 vector of `count` elements.
     func vector(_ name: String, count: Int) throws -> UnsafePointer<Float> {
         guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }

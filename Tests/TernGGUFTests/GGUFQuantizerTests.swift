@@ -60,7 +60,7 @@ final class GGUFQuantizerTests: XCTestCase {
     func testEveryPresetMatchesLlamaQuantize() throws {
         let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("presets.json"))
         let expected = try JSONDecoder().decode([String: String].self, from: data)
-        XCTAssertEqual(expected.count, 93)
+        XCTAssertEqual(expected.count, 103)
         let dir = try temporaryDirectory()
         for (key, sha) in expected.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: "/").map(String.init)

@@ -23,7 +23,7 @@ final class ArchitectureZooTests: XCTestCase {
         let greedy: [String: [[[Double]]]]  // file → steps → top-5 [id, logprob]
     }
 
-    static let families = ["llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "gpt2", "falcon", "bloom", "deepseek2"]
+    static let families = ["llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "gpt2", "falcon", "bloom", "deepseek2", "mamba2"]
 
     static func url(_ family: String, _ file: String) throws -> URL {
         let name = (file as NSString).deletingPathExtension, ext = (file as NSString).pathExtension
