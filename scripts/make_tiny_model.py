@@ -2,7 +2,7 @@
 """Builds a small random-weight model of one architecture family, as llama.cpp would get it.
 
     scripts/make_tiny_model.py --arch NAME --seed S [--dims H,I,L,HEADS,KV] [--vocab V]
-        [--tokenizer PRE] [--llama-cpp DIR] --out DIR
+        [--tokenizer PRE] [--experts E,K] [--llama-cpp DIR] --out DIR
 
 1. A byte-level BPE tokenizer is trained on the spot with the `tokenizers` package (on the GPL-3
    text in Tests/TernEngineTests/Fixtures plus a few lines in other scripts, so the merges cover
@@ -233,6 +233,7 @@ def main():
     ap.add_argument("--dims", default="64,128,2,4,2", help="hidden,intermediate,layers,heads,kv_heads")
     ap.add_argument("--vocab", type=int, default=512, help="BPE vocabulary size (with special tokens)")
     ap.add_argument("--tokenizer", help="llama.cpp pre-tokenizer name (default: the family's)")
+    ap.add_argument("--experts", help="E,K for the MoE families: E experts, K used per token (default: the family's)")
     ap.add_argument("--llama-cpp", default=os.environ.get("LLAMA_CPP_DIR"),
                     help="llama.cpp source tree with built tools in build/bin (default $LLAMA_CPP_DIR)")
     ap.add_argument("--bin", help="where llama-quantize is (default: LLAMA_CPP/build/bin)")
@@ -254,6 +255,12 @@ def main():
     family = dict(FAMILIES[args.arch])
     if args.tokenizer:
         family["pre"] = args.tokenizer
+    if args.experts:
+        experts, used = (int(x) for x in args.experts.split(","))
+        key = "n_routed_experts" if args.arch == "deepseek2" else "num_experts"
+        if key not in family["extra"]:
+            sys.exit(f"make_tiny_model.py: --experts is for the MoE families, not {args.arch}")
+        family["extra"] = dict(family["extra"], **{key: experts, "num_experts_per_tok": used})
     dims = [int(x) for x in args.dims.split(",")]
     out = Path(args.out)
     hf = out / "hf"
@@ -267,7 +274,7 @@ def main():
     randomize(model, args.seed)
     model.save_pretrained(hf, safe_serialization=True)
     (out / "recipe.json").write_text(json.dumps(dict(arch=args.arch, seed=args.seed, dims=dims, vocab=len(tok),
-                                                     tokenizer=family["pre"]), indent=1) + "\n")
+                                                     tokenizer=family["pre"], experts=args.experts), indent=1) + "\n")
 
     if args.vocab_only:
         convert(llama_cpp, hf, out / "vocab.gguf", family["pre"], vocab_only=True)

@@ -30,13 +30,16 @@ public struct Benchmark {
         }
     }
 
-    /// tg: tokens/s generating `tokens` tokens one at a time (greedy) after a one-token prompt.
-    public func decode(tokens: Int, repetitions: Int) throws -> [Double] {
-        let session = Session(loaded, contextSize: tokens + 1, maxBatch: 1)
-        let first = syntheticTokens(1)
+    /// tg: tokens/s generating `tokens` tokens one at a time (greedy) after a one-token prompt,
+    /// or after `depth` context tokens (llama-bench's `-d`): attention then reads `depth` more
+    /// cached positions per token, a recurrent model's state stays the same size.
+    public func decode(tokens: Int, repetitions: Int, depth: Int = 0) throws -> [Double] {
+        let session = Session(loaded, contextSize: depth + tokens + 1, maxBatch: max(1, min(depth, 512)))
+        let first = syntheticTokens(1), context = syntheticTokens(depth + 1)
         try session.evaluate(first)  // warm-up
         return try (0..<repetitions).map { _ in
             session.reset()
+            if depth > 0 { try session.evaluate(Array(context.prefix(depth))) }  // not timed
             var next = first
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<tokens {
