@@ -2,7 +2,7 @@
 """Builds a small random-weight model of one architecture family, as llama.cpp would get it.
 
     scripts/make_tiny_model.py --arch NAME --seed S [--dims H,I,L,HEADS,KV] [--vocab V]
-        [--tokenizer PRE] [--experts E,K] [--llama-cpp DIR] --out DIR
+        [--tokenizer PRE] [--experts E,K] [--ssm-state N] [--llama-cpp DIR] --out DIR
 
 1. A byte-level BPE tokenizer is trained on the spot with the `tokenizers` package (on the GPL-3
    text in Tests/TernEngineTests/Fixtures plus a few lines in other scripts, so the merges cover
@@ -14,7 +14,8 @@
    $LLAMA_CPP_DIR) writes DIR/model.gguf in F32. The converter recognises pre-tokenizers by
    hashing how a tokenizer splits a fixed text; a freshly trained vocabulary matches no known hash,
    so the family's pre-tokenizer name is given explicitly (--tokenizer overrides it).
-4. llama-quantize writes DIR/model-Q8_0.gguf and DIR/model-Q4_K_M.gguf.
+4. llama-quantize writes DIR/model-Q8_0.gguf and DIR/model-Q4_K_M.gguf (for bitnet, whose weights
+   are made ternary first, also DIR/model-TQ2_0.gguf and DIR/model-TQ1_0.gguf).
 
 Needs torch, transformers, tokenizers, safetensors and numpy (not Tern's test environment: the
 tests read the files this script made, committed under Tests/TernModelsTests/Fixtures/zoo).
@@ -85,6 +86,11 @@ FAMILIES = {
         # chunk_size 8 so transformers' prefill crosses chunk boundaries (its SSD chunked scan)
         extra=dict(layer_norm_epsilon=1e-5, use_bias=False, use_conv_bias=True, conv_kernel=4, state_size=16,
                    expand=2, chunk_size=8, tie_word_embeddings=False)),
+    "bitnet": dict(
+        # SentencePiece (llama.cpp's BitNet converter reads tokenizer.model); SiLU as llama.cpp
+        # hard-codes it; tied output, as llama.cpp loads no output.weight
+        config="BitNetConfig", pre="default", specials=["<unk>", "<s>", "</s>"], bos="<s>", eos="</s>", template=None,
+        extra=dict(hidden_act="silu", tie_word_embeddings=True, rms_norm_eps=1e-5, rope_theta=500000.0)),
     "falcon": dict(
         config="FalconConfig", pre="falcon",
         specials=["<|endoftext|>"], bos="<|endoftext|>", eos="<|endoftext|>", template=None,
@@ -148,6 +154,61 @@ def train_tokenizer(family: dict, vocab: int, out: Path):
     return fast
 
 
+class SentencePieceVocab:
+    """The few tokenizer calls the script makes, over a SentencePiece model."""
+    def __init__(self, path: Path):
+        import sentencepiece
+        self.sp = sentencepiece.SentencePieceProcessor(model_file=str(path))
+
+    def __len__(self):
+        return self.sp.get_piece_size()
+
+    def convert_tokens_to_ids(self, piece):
+        return self.sp.piece_to_id(piece)
+
+
+def train_sentencepiece(vocab: int, out: Path):
+    """A byte-fallback BPE SentencePiece model (unk 0, <s> 1, </s> 2) in out/tokenizer.model."""
+    import sentencepiece
+    text = out / "corpus.txt"
+    text.write_text("\n".join(corpus()) + "\n", encoding="utf-8")
+    sentencepiece.SentencePieceTrainer.train(input=str(text), model_prefix=str(out / "tokenizer"), vocab_size=vocab,
+                                             model_type="bpe", byte_fallback=True, character_coverage=0.99,
+                                             num_threads=1, minloglevel=2)
+    text.unlink()
+    (out / "tokenizer.vocab").unlink()
+    return SentencePieceVocab(out / "tokenizer.model")
+
+
+def ternarize(model):
+    """BitNet b1.58's weights: each projection matrix as sign(W) or 0 times mean|W| (the scheme of
+    llama.cpp's converter, which is then told to leave them as they are), so transformers and the
+    GGUF hold the same ternary weights."""
+    import torch
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() == 2 and any(k in name for k in ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")):
+                scale = p.abs().mean().clamp(min=1e-5)
+                p.copy_((p / scale).round().clamp(-1, 1) * scale)
+
+
+def renamed_bitnet_copy(hf: Path, out: Path) -> Path:
+    """transformers names BitNet's sub-norms attn_sub_norm / ffn_sub_norm; llama.cpp's converter
+    knows the original names (inner_attn_ln, ffn_layernorm). A copy of DIR/hf with those names, for
+    the converter (DIR/hf itself stays loadable by transformers)."""
+    from safetensors.torch import load_file, save_file
+    copy = out / "hf-convert"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(hf, copy)
+    path = copy / "model.safetensors"
+    tensors = load_file(str(path))
+    renamed = {k.replace("self_attn.attn_sub_norm", "self_attn.inner_attn_ln").replace("mlp.ffn_sub_norm", "mlp.ffn_layernorm"): v
+               for k, v in tensors.items()}
+    save_file(renamed, str(path), metadata={"format": "pt"})
+    return copy
+
+
 def make_config(arch: str, family: dict, dims: list[int], vocab_size: int, tok):
     import transformers
     hidden, inter, layers, heads, kv = dims
@@ -167,10 +228,10 @@ def make_config(arch: str, family: dict, dims: list[int], vocab_size: int, tok):
         return cls(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
                    num_kv_heads=1, ffn_hidden_size=4 * hidden, max_position_embeddings=2048, **ids, **family["extra"])
     if arch == "mamba2":
-        # dims: hidden, (unused), layers, SSM heads, groups; inner width 2 × hidden. llama.cpp
-        # needs the vocabulary a multiple of 16 (docs/zoo-research.md).
-        assert vocab_size % 16 == 0, f"mamba2 needs a vocabulary that is a multiple of 16, not {vocab_size}"
-        return cls(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers, num_heads=heads,
+        # dims: hidden, (unused), layers, SSM heads, groups; inner width 2 × hidden. The converter
+        # pads the token list to a multiple of 16 and llama.cpp expects that many embedding rows
+        # (docs/zoo-research.md), so the model gets the padded size.
+        return cls(vocab_size=(vocab_size + 15) // 16 * 16, hidden_size=hidden, num_hidden_layers=layers, num_heads=heads,
                    head_dim=2 * hidden // heads, n_groups=kv, **ids, **family["extra"])
     if arch == "deepseek2":
         # multi-head latent attention: queries through a rank-3H/4 bottleneck, keys and values
@@ -216,11 +277,14 @@ def randomize(model, seed: int):
 
 
 def convert(llama_cpp: Path, hf: Path, out: Path, pre: str, vocab_only: bool = False):
-    """convert_hf_to_gguf.py in this process, with the pre-tokenizer named instead of hashed."""
+    """convert_hf_to_gguf.py in this process, with the pre-tokenizer named instead of hashed (and
+    BitNet's weights, already ternary, left as they are)."""
     sys.path.insert(0, str(llama_cpp))
     sys.path.insert(1, str(llama_cpp / "gguf-py"))
     import conversion.base as base
     base.TextModel.get_vocab_base_pre = lambda self, tokenizer: pre
+    import conversion.bitnet as bitnet
+    bitnet.BitnetModel.weight_quant = lambda self, weight: weight
     import convert_hf_to_gguf
     sys.argv = ["convert_hf_to_gguf.py", str(hf), "--outtype", "f32", "--outfile", str(out)] + (["--vocab-only"] if vocab_only else [])
     convert_hf_to_gguf.main()
@@ -234,6 +298,7 @@ def main():
     ap.add_argument("--vocab", type=int, default=512, help="BPE vocabulary size (with special tokens)")
     ap.add_argument("--tokenizer", help="llama.cpp pre-tokenizer name (default: the family's)")
     ap.add_argument("--experts", help="E,K for the MoE families: E experts, K used per token (default: the family's)")
+    ap.add_argument("--ssm-state", type=int, help="mamba2's state size N (default 16)")
     ap.add_argument("--llama-cpp", default=os.environ.get("LLAMA_CPP_DIR"),
                     help="llama.cpp source tree with built tools in build/bin (default $LLAMA_CPP_DIR)")
     ap.add_argument("--bin", help="where llama-quantize is (default: LLAMA_CPP/build/bin)")
@@ -261,6 +326,10 @@ def main():
         if key not in family["extra"]:
             sys.exit(f"make_tiny_model.py: --experts is for the MoE families, not {args.arch}")
         family["extra"] = dict(family["extra"], **{key: experts, "num_experts_per_tok": used})
+    if args.ssm_state:
+        if args.arch != "mamba2":
+            sys.exit(f"make_tiny_model.py: --ssm-state is for mamba2, not {args.arch}")
+        family["extra"] = dict(family["extra"], state_size=args.ssm_state)
     dims = [int(x) for x in args.dims.split(",")]
     out = Path(args.out)
     hf = out / "hf"
@@ -268,21 +337,24 @@ def main():
         shutil.rmtree(hf)
     hf.mkdir(parents=True)
 
-    tok = train_tokenizer(family, args.vocab, hf)
+    tok = train_sentencepiece(args.vocab, hf) if args.arch == "bitnet" else train_tokenizer(family, args.vocab, hf)
     config = make_config(args.arch, family, dims, len(tok), tok)
     model = transformers.AutoModelForCausalLM.from_config(config, torch_dtype=torch.float32)
     randomize(model, args.seed)
+    if args.arch == "bitnet":
+        ternarize(model)
     model.save_pretrained(hf, safe_serialization=True)
+    source = renamed_bitnet_copy(hf, out) if args.arch == "bitnet" else hf
     (out / "recipe.json").write_text(json.dumps(dict(arch=args.arch, seed=args.seed, dims=dims, vocab=len(tok),
-                                                     tokenizer=family["pre"], experts=args.experts), indent=1) + "\n")
+                                                     tokenizer=family["pre"], experts=args.experts, ssm_state=args.ssm_state), indent=1) + "\n")
 
     if args.vocab_only:
-        convert(llama_cpp, hf, out / "vocab.gguf", family["pre"], vocab_only=True)
+        convert(llama_cpp, source, out / "vocab.gguf", family["pre"], vocab_only=True)
         print(f"wrote {out}/vocab.gguf ({family['pre']} pre-tokenizer, {len(tok)} tokens)")
         return
     gguf_path = out / "model.gguf"
-    convert(llama_cpp, hf, gguf_path, family["pre"])
-    for q in ["Q8_0", "Q4_K_M"]:
+    convert(llama_cpp, source, gguf_path, family["pre"])
+    for q in ["Q8_0", "Q4_K_M"] + (["TQ2_0", "TQ1_0"] if args.arch == "bitnet" else []):
         subprocess.run([str(quantize), str(gguf_path), str(out / f"model-{q}.gguf"), q], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     print(f"wrote {out}/model.gguf, model-Q8_0.gguf, model-Q4_K_M.gguf ({args.arch}, seed {args.seed})")

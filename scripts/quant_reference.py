@@ -32,6 +32,8 @@ QUANT_TYPES = {
     Q.Q6_K: (4, [208]),
     Q.Q4_1: (8, [0, 2]),
     Q.Q5_1: (8, [0, 2]),
+    Q.TQ1_0: (4, [52]),
+    Q.TQ2_0: (4, [64]),
 }
 
 # Edge-case halves: zeros, smallest/largest subnormal, smallest normal, largest finite, 1, -2,

@@ -9,7 +9,7 @@ llama-quantize calls it), and writes the input and every type's bytes as tensors
 
     Tests/TernGGUFTests/Fixtures/quantizer_golden.gguf
       input    F32 [512, 16]
-      Q8_0 … Q6_K   the same rows quantized by ggml
+      Q8_0 … TQ2_0   the same rows quantized by ggml
 
 Then it runs llama-quantize with every preset on each tiny zoo model
 (Tests/TernModelsTests/Fixtures/zoo/*/model.gguf) and records the SHA-256 of each output in
@@ -38,9 +38,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "Tests/TernGGUFTests/Fixtures/quantizer_golden.gguf"
 PRESETS_OUT = ROOT / "Tests/TernGGUFTests/Fixtures/presets.json"
 ZOO = ROOT / "Tests/TernModelsTests/Fixtures/zoo"
-PRESETS = ["Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M", "Q6_K"]
+PRESETS = ["Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M", "Q6_K", "TQ1_0", "TQ2_0"]
 N = 512
-TYPES = ["Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K"]
+TYPES = ["Q8_0", "Q4_0", "Q5_0", "Q4_1", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "TQ1_0", "TQ2_0"]
 
 
 def rows(rng):

@@ -3,7 +3,8 @@
 
     scripts/tiny_model_reference.py --lib DIR MODEL_DIR --out FIXTURE_DIR
 
-FIXTURE_DIR gets model.gguf, model-Q8_0.gguf and model-Q4_K_M.gguf copied from MODEL_DIR, and
+FIXTURE_DIR gets model.gguf, model-Q8_0.gguf and model-Q4_K_M.gguf (and bitnet's model-TQ2_0.gguf,
+model-TQ1_0.gguf) copied from MODEL_DIR, and
 reference.json with:
 - "tokens": a prompt's ids (llama.cpp's tokenizer, BOS as the file asks);
 - "logits": transformers' float32 logits at every prompt position (the HF model in MODEL_DIR/hf);
@@ -63,6 +64,7 @@ def main():
     src, out = Path(args.model_dir), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     files = ["model.gguf", "model-Q8_0.gguf", "model-Q4_K_M.gguf"]
+    files += [f for f in ("model-TQ2_0.gguf", "model-TQ1_0.gguf") if (src / f).exists()]  # bitnet
     for f in files + ["recipe.json"]:
         shutil.copyfile(src / f, out / f)
 

@@ -17,6 +17,11 @@ typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[128]; } tern_b
 typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } tern_block_q5_K; // 176
 typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } tern_block_q6_K;     // 210
 typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } tern_block_q8_K;                       // 292
+/// Ternary weights (BitNet b1.58): q ∈ {0, 1, 2} meaning (q - 1)·d. TQ2_0 packs four per byte
+/// (element 128j + 32l + m at bits 2l of qs[32j + m]); TQ1_0 five per byte as base-3 digits scaled
+/// to 0…255 (qs: elements m + 32n for bytes 0-31, 160 + m + 16n for 32-47; qh: 240 + j + 4n).
+typedef struct { uint8_t qs[48]; uint8_t qh[4]; uint16_t d; } tern_block_tq1_0;                     // 54
+typedef struct { uint8_t qs[64]; uint16_t d; } tern_block_tq2_0;                                      // 66
 
 /// Eight rows × 32 columns of a packed matrix (packed.c): row scales, then quants + offset with
 /// q[32k + 4i + j] = quant 4k + j of row i.
@@ -66,6 +71,16 @@ _Static_assert(sizeof(tern_block_q4_K) == 144, "Q4_K block");
 _Static_assert(sizeof(tern_block_q5_K) == 176, "Q5_K block");
 _Static_assert(sizeof(tern_block_q6_K) == 210, "Q6_K block");
 _Static_assert(sizeof(tern_block_q8_K) == 292, "Q8_K block");
+_Static_assert(sizeof(tern_block_tq1_0) == 54, "TQ1_0 block");
+_Static_assert(sizeof(tern_block_tq2_0) == 66, "TQ2_0 block");
+
+/// Trit n (0-4, most significant first) of a TQ1_0 byte: multiply by 3^n (mod 256), then the top
+/// "digit" of the scaled byte times 3.
+static inline int tern_trit(uint8_t byte, int n) {
+    static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
+    const uint8_t q = (uint8_t)(byte * pow3[n]);
+    return ((uint16_t)q * 3) >> 8;
+}
 
 /// Eight floats as one value: clang lowers arithmetic on it to the variant's vector instructions.
 typedef float tern_f32x8 __attribute__((ext_vector_type(8)));

@@ -110,6 +110,7 @@ int tern_activation_type(int weight_type) {
     case TERN_TYPE_Q4_0: case TERN_TYPE_Q5_0: case TERN_TYPE_Q8_0: return TERN_TYPE_Q8_0;
     case TERN_TYPE_Q4_1: case TERN_TYPE_Q5_1: return TERN_TYPE_Q8_1;
     case TERN_TYPE_Q4_K: case TERN_TYPE_Q5_K: case TERN_TYPE_Q6_K: return TERN_TYPE_Q8_K;
+    case TERN_TYPE_TQ1_0: case TERN_TYPE_TQ2_0: return TERN_TYPE_Q8_K;
     default: return -1;
     }
 }

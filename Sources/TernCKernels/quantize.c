@@ -257,10 +257,62 @@ static void block_q6_K(const float *x, tern_block_q6_K *y) {
         }
 }
 
+// MARK: - Ternary blocks
+
+/// Trits of 256 elements against the block's largest magnitude: lround(x / amax) + 1 ∈ {0, 1, 2}.
+static float ternary_scale(const float *x, float *id) {
+    float amax = 0;
+    for (int j = 0; j < 256; j++) amax = amax > fabsf(x[j]) ? amax : fabsf(x[j]);
+    *id = amax ? 1.0f / amax : 0.0f;
+    return amax;
+}
+
+static inline int trit(float x, float id) { return (int)lroundf(x * id) + 1; }
+
+static void block_tq2_0(const float *x, tern_block_tq2_0 *y) {
+    float id;
+    y->d = to_half(ternary_scale(x, &id));
+    for (int j = 0; j < 2; j++)
+        for (int m = 0; m < 32; m++) {
+            uint8_t q = 0;
+            for (int l = 0; l < 4; l++) q = (uint8_t)(q + ((trit(x[128 * j + 32 * l + m], id) & 3) << (2 * l)));
+            y->qs[32 * j + m] = q;
+        }
+}
+
+/// Five (or four, then times 3) trits as a base-3 number, most significant first, scaled to a
+/// byte by ceiling division: byte = ⌈q · 256 / 243⌉.
+static uint8_t pack_trits(const int *t, int count) {
+    uint8_t q = 0;
+    for (int n = 0; n < count; n++) q = (uint8_t)(q * 3 + t[n]);
+    if (count == 4) q = (uint8_t)(q * 3);
+    return (uint8_t)(((uint16_t)q * 256 + (243 - 1)) / 243);
+}
+
+static void block_tq1_0(const float *x, tern_block_tq1_0 *y) {
+    float id;
+    y->d = to_half(ternary_scale(x, &id));
+    int t[5];
+    for (int m = 0; m < 32; m++) {
+        for (int n = 0; n < 5; n++) t[n] = trit(x[m + 32 * n], id);
+        y->qs[m] = pack_trits(t, 5);
+    }
+    for (int m = 0; m < 16; m++) {
+        for (int n = 0; n < 5; n++) t[n] = trit(x[160 + m + 16 * n], id);
+        y->qs[32 + m] = pack_trits(t, 5);
+    }
+    for (int j = 0; j < 4; j++) {
+        for (int n = 0; n < 4; n++) t[n] = trit(x[240 + j + 4 * n], id);
+        y->qh[j] = pack_trits(t, 4);
+    }
+}
+
 // MARK: - Rows
 
 int tern_quantize_rows(int type, const float *x, void *dst, int64_t rows, int64_t n) {
-    const int64_t blocks = rows * n / (type == TERN_TYPE_Q4_K || type == TERN_TYPE_Q5_K || type == TERN_TYPE_Q6_K ? TERN_QK_K : TERN_QK);
+    const int k = type == TERN_TYPE_Q4_K || type == TERN_TYPE_Q5_K || type == TERN_TYPE_Q6_K || type == TERN_TYPE_TQ1_0
+                  || type == TERN_TYPE_TQ2_0;
+    const int64_t blocks = rows * n / (k ? TERN_QK_K : TERN_QK);
     char *out = dst;
     for (int64_t b = 0; b < blocks; b++) {
         switch (type) {
@@ -294,6 +346,8 @@ int tern_quantize_rows(int type, const float *x, void *dst, int64_t rows, int64_
         case TERN_TYPE_Q4_K: block_q4_K(x + 256 * b, (tern_block_q4_K *)out + b); break;
         case TERN_TYPE_Q5_K: block_q5_K(x + 256 * b, (tern_block_q5_K *)out + b); break;
         case TERN_TYPE_Q6_K: block_q6_K(x + 256 * b, (tern_block_q6_K *)out + b); break;
+        case TERN_TYPE_TQ1_0: block_tq1_0(x + 256 * b, (tern_block_tq1_0 *)out + b); break;
+        case TERN_TYPE_TQ2_0: block_tq2_0(x + 256 * b, (tern_block_tq2_0 *)out + b); break;
         default: return 0;
         }
     }

@@ -23,7 +23,7 @@ public func dequantizeRow(_ type: GGMLType, _ src: UnsafeRawPointer,
     case .bf16: fastBF16(src, dst, count)
     case .q4_0: fastQ4_0(src, dst, blocks)
     case .q5_0: fastQ5_0(src, dst, blocks)
-    case .q4_1, .q5_1: dequantizeRowReference(type, src, dst, count: count)  // rare fallback types: no fast path yet
+    case .q4_1, .q5_1, .tq1_0, .tq2_0: dequantizeRowReference(type, src, dst, count: count)  // rare types: no fast path yet
     case .q8_0: fastQ8_0(src, dst, blocks)
     case .q4_K: fastQ4_K(src, dst, blocks)
     case .q5_K: fastQ5_K(src, dst, blocks)

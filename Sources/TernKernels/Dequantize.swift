@@ -29,6 +29,8 @@ public func dequantizeRowReference(_ type: GGMLType, _ src: UnsafeRawPointer,
     case .q4_K: for b in 0..<blocks { referenceQ4_K(src + 144 * b, dst + 256 * b) }
     case .q5_K: for b in 0..<blocks { referenceQ5_K(src + 176 * b, dst + 256 * b) }
     case .q6_K: for b in 0..<blocks { referenceQ6_K(src + 210 * b, dst + 256 * b) }
+    case .tq1_0: for b in 0..<blocks { referenceTQ1_0(src + 54 * b, dst + 256 * b) }
+    case .tq2_0: for b in 0..<blocks { referenceTQ2_0(src + 66 * b, dst + 256 * b) }
     }
 }
 
@@ -142,6 +144,32 @@ private func referenceQ5_K(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<
 /// reading 64 bytes of ql and 32 of qh. Within a half, element l + 32k (k = 0...3) takes the low
 /// (k even) or high (k odd) nibble of ql[l + 32·(k & 1)] and bits 2k…2k+1 of qh[l]; one signed
 /// 8-bit scale per 16 elements. value = d · scale · (q − 32).
+/// TQ2_0 (ternary, 66 bytes): four 2-bit q ∈ {0, 1, 2} per byte, element 128j + 32l + m at bits
+/// 2l of qs[32j + m]; value = (q − 1)·d, d the half after the 64 bytes.
+private func referenceTQ2_0(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+    let d = halfToFloat(block.u16(64))
+    for j in 0..<2 { for l in 0..<4 { for m in 0..<32 {
+        let q = Int(block.load(fromByteOffset: 32 * j + m, as: UInt8.self) >> (2 * l)) & 3
+        y[128 * j + 32 * l + m] = Float(q - 1) * d
+    } } }
+}
+
+/// TQ1_0 (ternary, 54 bytes): five trits per byte stored as ⌈(base-3 number) · 256 / 243⌉; trit n
+/// of byte b is ((b · 3ⁿ mod 256) · 3) >> 8. qs[0..<32] hold elements m + 32n, qs[32..<48] hold
+/// 160 + m + 16n, qh[0..<4] hold 240 + j + 4n (four trits); value = (trit − 1)·d, d at byte 52.
+private func referenceTQ1_0(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
+    let d = halfToFloat(block.u16(52))
+    func trit(_ byte: Int, _ n: Int) -> Float {
+        let q = UInt8(truncatingIfNeeded: Int(block.load(fromByteOffset: byte, as: UInt8.self)) * [1, 3, 9, 27, 81][n])
+        return Float((Int(q) * 3) >> 8 - 1) * d
+    }
+    for n in 0..<5 {
+        for m in 0..<32 { y[m + 32 * n] = trit(m, n) }
+        for m in 0..<16 { y[160 + m + 16 * n] = trit(32 + m, n) }
+    }
+    for n in 0..<4 { for j in 0..<4 { y[240 + j + 4 * n] = trit(48 + j, n) } }
+}
+
 private func referenceQ6_K(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
     let d = halfToFloat(block.u16(208))
     for half in 0..<2 {

@@ -17,13 +17,15 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case q5_K = 13
     case q6_K = 14
     case bf16 = 30
+    case tq1_0 = 34
+    case tq2_0 = 35
 
     /// Elements per block (1 for plain float types).
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16: return 1
         case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: return 32
-        case .q4_K, .q5_K, .q6_K: return 256
+        case .q4_K, .q5_K, .q6_K, .tq1_0, .tq2_0: return 256
         }
     }
 
@@ -40,6 +42,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .q4_K: return 2 + 2 + 12 + 128   // d, dmin, scales[12], qs[128]
         case .q5_K: return 2 + 2 + 12 + 32 + 128 // d, dmin, scales[12], qh[32], qs[128]
         case .q6_K: return 128 + 64 + 16 + 2  // ql[128], qh[64], scales[16], d
+        case .tq1_0: return 48 + 4 + 2        // qs[48], qh[4], d
+        case .tq2_0: return 64 + 2            // qs[64], d
         }
     }
 
@@ -64,6 +68,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .q4_K: return "Q4_K"
         case .q5_K: return "Q5_K"
         case .q6_K: return "Q6_K"
+        case .tq1_0: return "TQ1_0"
+        case .tq2_0: return "TQ2_0"
         }
     }
 }

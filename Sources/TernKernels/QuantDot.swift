@@ -43,7 +43,7 @@ public func dotRow(_ type: GGMLType, _ row: UnsafeRawPointer, _ x: UnsafePointer
     case .bf16: return dotBF16(row, x, count)
     case .q4_0: return dotQ4_0(row, x, blocks)
     case .q5_0: return dotQ5_0(row, x, blocks)
-    case .q4_1, .q5_1: return dotRowReference(type, row, x, count: count)  // rare fallback types: no fast path yet
+    case .q4_1, .q5_1, .tq1_0, .tq2_0: return dotRowReference(type, row, x, count: count)  // rare types: no fast path yet
     case .q8_0: return dotQ8_0(row, x, blocks)
     case .q4_K: return dotQ4_K(row, x, blocks)
     case .q5_K: return dotQ5_K(row, x, blocks)

@@ -4,7 +4,7 @@ extension GGMLType {
     /// Whether `quantizeRows` can produce this type (ggml's reference quantizers, quantize.c).
     public var canQuantize: Bool {
         switch self {
-        case .q8_0, .q4_0, .q5_0, .q4_1, .q5_1, .q4_K, .q5_K, .q6_K: return true
+        case .q8_0, .q4_0, .q5_0, .q4_1, .q5_1, .q4_K, .q5_K, .q6_K, .tq1_0, .tq2_0: return true
         case .f32, .f16, .bf16: return false
         }
     }

@@ -13,8 +13,10 @@ import TernKernels
 /// Q/K/V projections; Qwen 3 RMS-normalises each query and key head before RoPE; both Qwens use
 /// the NEOX rotation. The MoE variants replace the MLP by `MixtureOfExperts`: Qwen2-MoE with softmax
 /// weights over the top k and a sigmoid-gated shared expert, Qwen3-MoE renormalising the top k's
-/// weights and sharing nothing. The output projection is tied to the embedding when the file has no
-/// `output`.
+/// weights and sharing nothing. BitNet b1.58 (`bitnet`) is the Llama block with ternary weights
+/// (TQ1_0/TQ2_0 in the file) and an RMSNorm before each of the two down projections (the attention
+/// output and the MLP's product), NEOX RoPE and a tied output. The output projection is tied to the
+/// embedding when the file has no `output`.
 ///
 /// Shape letters: T tokens, C = dim, H query heads, Hkv key/value heads, D head dim, F feed-forward
 /// width, V vocabulary.
@@ -37,6 +39,8 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
         public var qkvBias: Bool
         /// Qwen 3: per-head RMSNorm of queries and keys.
         public var qkNorm: Bool
+        /// BitNet: RMSNorms of the attention output and of the MLP's gated product.
+        public var subNorms = false
         /// Mistral-style sliding window on every layer (nil: full attention).
         public var slidingWindow: Int?
         /// Mixture of experts (Qwen-MoE): E experts, k used per token, each Fe wide; a shared
@@ -75,7 +79,7 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
     public var contextLength: Int { config.contextLength }
 
     /// The architectures this file runs, by `general.architecture`.
-    static let variants = ["llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe"]
+    static let variants = ["llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "bitnet"]
 
     public init(file: GGUFFile, pool: ThreadPool, adapters: [LoRAAdapter] = []) throws {
         guard let arch = file.architecture, Self.variants.contains(arch) else {
@@ -90,9 +94,13 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
             heads: heads, kvHeads: w.optionalInt("attention.head_count_kv") ?? heads,
             headDim: w.optionalInt("attention.key_length") ?? dim / heads, vocabularySize: vocabulary,
             contextLength: try w.int("context_length"), eps: try w.float("attention.layer_norm_rms_epsilon"),
-            ropeBase: w.optionalFloat("rope.freq_base") ?? 10_000, ropeStyle: arch == "llama" ? .normal : .neox,
+            ropeBase: w.optionalFloat("rope.freq_base") ?? 10_000, ropeStyle: arch == "llama" ? .normal : .neox,  // (bitnet: NEOX)
             qkvBias: arch == "qwen2" || arch == "qwen2moe", qkNorm: arch == "qwen3" || arch == "qwen3moe",
             slidingWindow: w.optionalInt("attention.sliding_window"))
+        c.subNorms = arch == "bitnet"
+        if c.subNorms, file.tensors.contains(where: { $0.name.hasSuffix(".scale") }) {
+            throw ModelError("bitnet: per-tensor weight scales (blk.N.*.scale) are not supported yet")
+        }
         if moe {
             c.experts = try w.int("expert_count")
             c.expertsUsed = try w.int("expert_used_count")
@@ -114,6 +122,12 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
             var attention = SelfAttention(
                 wq: try w.matrix(p + "attn_q.weight", rows: qDim, cols: c.dim), wk: try w.matrix(p + "attn_k.weight", rows: kvDim, cols: c.dim),
                 wv: try w.matrix(p + "attn_v.weight", rows: kvDim, cols: c.dim), wo: try w.matrix(p + "attn_output.weight", rows: c.dim, cols: qDim))
+            var ffn: FeedForward = moe ? .experts(try Self.experts(w, p, c)) : .dense(try Self.mlp(w, p, suffix: "", c.ffnDim, c))
+            if c.subNorms, case .dense(var mlp) = ffn {
+                attention.subNorm = (try w.vector(p + "attn_sub_norm.weight", count: qDim), c.eps)
+                mlp.subNorm = (try w.vector(p + "ffn_sub_norm.weight", count: c.ffnDim), c.eps)
+                ffn = .dense(mlp)
+            }
             if c.qkvBias {
                 attention.bq = try w.vector(p + "attn_q.bias", count: qDim)
                 attention.bk = try w.vector(p + "attn_k.bias", count: kvDim)
@@ -123,8 +137,7 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
                 attnNorm: try w.vector(p + "attn_norm.weight", count: c.dim), attention: attention,
                 qNorm: c.qkNorm ? try w.vector(p + "attn_q_norm.weight", count: c.headDim) : nil,
                 kNorm: c.qkNorm ? try w.vector(p + "attn_k_norm.weight", count: c.headDim) : nil,
-                ffnNorm: try w.vector(p + "ffn_norm.weight", count: c.dim),
-                ffn: moe ? .experts(try Self.experts(w, p, c)) : .dense(try Self.mlp(w, p, suffix: "", c.ffnDim, c)))
+                ffnNorm: try w.vector(p + "ffn_norm.weight", count: c.dim), ffn: ffn)
         }
         layers = try LayerAdapters.attach(adapters, to: plain, architecture: arch, shape: c)
         embedding = try w.matrix("token_embd.weight", rows: c.vocabularySize, cols: c.dim)

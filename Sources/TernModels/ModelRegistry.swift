@@ -13,6 +13,7 @@ public enum ModelRegistry {
         "qwen3": { try Llama(file: $0, pool: $1, adapters: $2) },
         "qwen2moe": { try Llama(file: $0, pool: $1, adapters: $2) },
         "qwen3moe": { try Llama(file: $0, pool: $1, adapters: $2) },
+        "bitnet": { try Llama(file: $0, pool: $1, adapters: $2) },
         "gpt2": { try GPT2(file: $0, pool: $1, adapters: $2) },
         "falcon": { try Falcon(file: $0, pool: $1, adapters: $2) },
         "bloom": { try Bloom(file: $0, pool: $1, adapters: $2) },

@@ -19,7 +19,7 @@ struct Quantize: ParsableCommand {
 
     @Argument(help: "The model to quantize.") var input: String
     @Argument(help: "Where to write the quantized model.") var output: String
-    @Option(help: "Target: Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K.") var type: String
+    @Option(help: "Target: Q8_0, Q4_0, Q5_0, Q4_1, Q5_1, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, TQ1_0, TQ2_0.") var type: String
     @Option(help: "Threads (default: all cores).") var threads: Int?
 
     func validate() throws {

@@ -20,7 +20,7 @@ final class GGUFQuantizerTests: XCTestCase {
         let cols = input.shape[0], rows = input.shape[1]
         let x = UnsafeRawBufferPointer(start: golden.data(for: input), count: input.byteCount)
         let floats = (0..<rows * cols).map { x.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) }
-        for type in [GGMLType.q8_0, .q4_0, .q5_0, .q4_1, .q5_1, .q4_K, .q5_K, .q6_K] {
+        for type in [GGMLType.q8_0, .q4_0, .q5_0, .q4_1, .q5_1, .q4_K, .q5_K, .q6_K, .tq1_0, .tq2_0] {
             let expected = try XCTUnwrap(golden.tensor(named: type.description), "\(type)")
             XCTAssertEqual(expected.type, type)
             let want = Array(UnsafeRawBufferPointer(start: golden.data(for: expected), count: expected.byteCount))
@@ -60,7 +60,7 @@ final class GGUFQuantizerTests: XCTestCase {
     func testEveryPresetMatchesLlamaQuantize() throws {
         let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("presets.json"))
         let expected = try JSONDecoder().decode([String: String].self, from: data)
-        XCTAssertEqual(expected.count, 103)
+        XCTAssertEqual(expected.count, 135)
         let dir = try temporaryDirectory()
         for (key, sha) in expected.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: "/").map(String.init)

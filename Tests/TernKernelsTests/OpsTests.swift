@@ -107,7 +107,7 @@ final class OpsTests: XCTestCase {
         XCTAssertTrue(isas.contains("generic"))
         for isa in isas {
             XCTAssertEqual(tern_select_kernels(isa), 1)
-            for type in [GGMLType.f32, .f16, .q4_0, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K, .q4_1, .q5_1] {
+            for type in [GGMLType.f32, .f16, .q4_0, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K, .q4_1, .q5_1, .tq1_0, .tq2_0] {
                 // 37 rows and 1, 3, 9 tokens leave partial 4×4 tiles (and AVX-512's pairs of 8-row
                 // groups end on a partial group); 21 blocks of 32 leave the two-block unrolled loop
                 // a tail; 3 super-blocks of 256 for the K-quants.
@@ -233,6 +233,8 @@ final class OpsTests: XCTestCase {
         case .q8_0, .q5_0, .q4_0: halfOffsets = [0]
         case .q4_K, .q5_K, .q4_1, .q5_1: halfOffsets = [0, 2]
         case .q6_K: halfOffsets = [208]
+        case .tq1_0: halfOffsets = [52]
+        case .tq2_0: halfOffsets = [64]
         default: halfOffsets = []
         }
         for b in 0..<bytes.count / type.blockBytes {

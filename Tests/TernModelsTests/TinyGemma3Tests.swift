@@ -129,7 +129,7 @@ final class TinyGemma3Tests: XCTestCase {
         let odd = try Self.writeModel(f, architecture: "mamba9")
         defer { try? FileManager.default.removeItem(atPath: odd) }
         XCTAssertThrowsError(try ModelRegistry.load(GGUFFile(path: odd), threads: 1)) { error in
-            XCTAssertTrue("\(error)".hasPrefix("unknown architecture 'mamba9': Tern runs bloom, deepseek2, falcon, gemma3, gpt2, llama, mamba2, qwen2"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("unknown architecture 'mamba9': Tern runs bitnet, bloom, deepseek2, falcon, gemma3, gpt2, llama, mamba2, qwen2"), "\(error)")
         }
         let partial = try Self.writeModel(f, dropping: "blk.3.ffn_up.weight")
         defer { try? FileManager.default.removeItem(atPath: partial) }

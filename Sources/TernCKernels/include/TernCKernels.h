@@ -19,6 +19,7 @@ extern "C" {
 enum {
     TERN_TYPE_Q4_0 = 2, TERN_TYPE_Q4_1 = 3, TERN_TYPE_Q5_0 = 6, TERN_TYPE_Q5_1 = 7, TERN_TYPE_Q8_0 = 8, TERN_TYPE_Q8_1 = 9,
     TERN_TYPE_Q4_K = 12, TERN_TYPE_Q5_K = 13, TERN_TYPE_Q6_K = 14, TERN_TYPE_Q8_K = 15,
+    TERN_TYPE_TQ1_0 = 34, TERN_TYPE_TQ2_0 = 35,
 };
 
 /// The activation format (TERN_TYPE_Q8_0, TERN_TYPE_Q8_1 or TERN_TYPE_Q8_K) that rows of `weight_type` are
@@ -56,7 +57,7 @@ void tern_matmul_packed(int weight_type, const void *packed, int64_t rows, int64
                         float *out, int64_t out_stride);
 
 /// Quantizes `rows` rows of n floats (n a multiple of the type's block) to Q8_0, Q4_0, Q5_0, Q4_1,
-/// Q5_1, Q4_K, Q5_K or Q6_K blocks in dst, exactly as ggml's reference quantizers do (quantize.c).
+/// Q5_1, Q4_K, Q5_K, Q6_K, TQ1_0 or TQ2_0 blocks in dst, exactly as ggml's reference quantizers do (quantize.c).
 /// Returns 0, writing nothing, for any other type.
 int tern_quantize_rows(int type, const float *x, void *dst, int64_t rows, int64_t n);
 

@@ -5,6 +5,7 @@ import TernKernels
 public enum QuantizationPreset: String, CaseIterable, Sendable {
     case q8_0 = "Q8_0", q4_0 = "Q4_0", q5_0 = "Q5_0", q4_1 = "Q4_1", q5_1 = "Q5_1"
     case q4_K_S = "Q4_K_S", q4_K_M = "Q4_K_M", q5_K_S = "Q5_K_S", q5_K_M = "Q5_K_M", q6_K = "Q6_K"
+    case tq1_0 = "TQ1_0", tq2_0 = "TQ2_0"
 
     /// A preset by name, case-insensitively; `Q4_K` and `Q5_K` are the `_M` mixes, as in llama-quantize.
     public init?(name: String) {
@@ -25,6 +26,8 @@ public enum QuantizationPreset: String, CaseIterable, Sendable {
         case .q5_K_S: return 16
         case .q5_K_M: return 17
         case .q6_K: return 18
+        case .tq1_0: return 36
+        case .tq2_0: return 37
         }
     }
 
@@ -39,6 +42,8 @@ public enum QuantizationPreset: String, CaseIterable, Sendable {
         case .q4_K_S, .q4_K_M: return .q4_K
         case .q5_K_S, .q5_K_M: return .q5_K
         case .q6_K: return .q6_K
+        case .tq1_0: return .tq1_0
+        case .tq2_0: return .tq2_0
         }
     }
 }
@@ -53,8 +58,10 @@ public enum QuantizationPreset: String, CaseIterable, Sendable {
 /// - The `_M` mixes give Q6_K to attn_v and ffn_down in the first and last eighths of the layers
 ///   and every third layer between (`useMoreBits`); `_S` gives Q5_K to the first four attn_v and
 ///   the first eighth's ffn_down. Eight-expert models get Q8_0 attn_v and attn_k, Q5_K attn_output.
+/// - Under the ternary presets (TQ1_0, TQ2_0: BitNet b1.58 models, whose weights are already
+///   ternary) untied token embeddings get Q4_K.
 /// - A type whose block does not divide the row length falls back: Q4_K → Q5_0, Q5_K → Q5_1,
-///   Q6_K → Q8_0, and to F16 when even 32 does not divide it.
+///   Q6_K → Q8_0, TQ1_0/TQ2_0 → Q4_0, and to F16 when even 32 does not divide it.
 /// - Tensors are written ordered by layer (tensors outside `blk.N.` first), then by name.
 public struct QuantizationRecipe: Sendable {
     public struct Entry: Sendable {
@@ -131,6 +138,7 @@ public struct QuantizationRecipe: Sendable {
         case .q4_K: smaller = .q5_0
         case .q5_K: smaller = .q5_1
         case .q6_K: smaller = .q8_0
+        case .tq1_0, .tq2_0: smaller = .q4_0
         default: smaller = type
         }
         return rowLength % smaller.blockSize == 0 ? smaller : .f16
@@ -178,7 +186,7 @@ public struct QuantizationRecipe: Sendable {
                     type = .q6_K
                 }
             } else if category == .tokenEmbedding {
-                // untied embeddings keep the preset's type
+                if preset == .tq1_0 || preset == .tq2_0 { type = .q4_K }  // otherwise the preset's type
             } else if category.isAttentionV {
                 if (preset == .q4_K_M || preset == .q5_K_M) && Self.useMoreBits(attentionVSeen, attentionVCount) {
                     type = .q6_K

@@ -1,7 +1,8 @@
 import TernKernels
 
 /// The gated feed-forward sub-layer: down(act(gate(x)) · up(x)), GeGLU (Gemma, tanh GELU) or
-/// SwiGLU (Llama, Qwen, Mistral: SiLU). Shape letters: T tokens, C dim, F feed-forward width.
+/// SwiGLU (Llama, Qwen, Mistral: SiLU); BitNet RMS-normalises the product before `down`.
+/// Shape letters: T tokens, C dim, F feed-forward width.
 struct GatedMLP {
     enum Activation { case geluTanh, silu }
 
@@ -9,6 +10,7 @@ struct GatedMLP {
     let up: QuantMatrix    // (F, C)
     let down: QuantMatrix  // (C, F)
     let activation: Activation
+    var subNorm: (weight: UnsafePointer<Float>, eps: Float)? = nil  // (F), BitNet
 
     /// gateBuffer and upBuffer: (T, F) each.
     func callAsFunction(_ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, tokens T: Int, dim: Int, ffnDim: Int,
@@ -22,6 +24,9 @@ struct GatedMLP {
         switch activation {
         case .geluTanh: geglu(g, u, T * ffnDim, table: state.numerics.geluTable)
         case .silu: swiglu(g, u, T * ffnDim)
+        }
+        if let subNorm {
+            for t in 0..<T { rmsNorm(g + t * ffnDim, weight: subNorm.weight, eps: subNorm.eps, out: g + t * ffnDim, dim: ffnDim) }
         }
         matmul(down, g, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)
         for d in lora.down { d.apply(g, tokens: T, out: out) }

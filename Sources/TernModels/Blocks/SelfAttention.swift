@@ -15,6 +15,8 @@ struct SelfAttention {
     var bk: UnsafePointer<Float>? = nil  // (Hkv*D)
     var bv: UnsafePointer<Float>? = nil  // (Hkv*D)
     var bo: UnsafePointer<Float>? = nil  // (C)
+    /// BitNet: an RMSNorm of the attention output (H*D) before the output projection.
+    var subNorm: (weight: UnsafePointer<Float>, eps: Float)? = nil
 
     /// The buffers a pass uses, each sized for the batch: q (T, H*D), k and v (T, Hkv*D), attn (T, H*D).
     struct Buffers {
@@ -43,6 +45,9 @@ struct SelfAttention {
 
         Self.storeAndAttend(layer: l, q: b.q, k: b.k, v: b.v, out: b.attn, tokens: T, heads: heads, kvHeads: kvHeads, headDim: D,
                             window: window, alibi: alibi, placement: placement, pool: pool, prepare: prepare)
+        if let subNorm {
+            for t in 0..<T { rmsNorm(b.attn + t * qDim, weight: subNorm.weight, eps: subNorm.eps, out: b.attn + t * qDim, dim: qDim) }
+        }
         matmul(wo, b.attn, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)
         Self.addBias(bo, to: out, width: dim, tokens: T)
         for d in lora.o { d.apply(b.attn, tokens: T, out: out) }
