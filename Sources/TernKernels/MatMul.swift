@@ -39,6 +39,51 @@ public func matmul(_ w: QuantMatrix, _ input: MatMulInput, _ out: UnsafeMutableP
     }
 }
 
+/// Several products that read row ranges of one input, in a single dispatch to the pool:
+/// out_i = x[rows_i] · W_iᵀ. A mixture of experts multiplies each expert's few tokens by small
+/// matrices; one dispatch for all of them (their row groups dealt out together) instead of one per
+/// matrix keeps the threads busy rather than waiting on each other. x is quantized once per
+/// activation format for all of them.
+///
+///     let input = scratch.input(gathered, tokens: R, cols: C)   // tokens grouped by expert
+///     matmul([(gate[e], rows, g + rows.lowerBound * F), …], input, pool: pool)
+public func matmul(_ products: [(w: QuantMatrix, rows: Range<Int>, out: UnsafeMutablePointer<Float>)], _ input: MatMulInput,
+                   pool: ThreadPool) {
+    typealias Unit = (product: Int, lo: Int, hi: Int)  // row groups (packed) or rows of W
+    var units: [Unit] = [], quantized: [(UnsafeMutableRawPointer, Int)?] = []
+    for (i, p) in products.enumerated() {
+        precondition(input.cols == p.w.cols && p.rows.upperBound <= input.tokens, "matmul slice does not fit its input")
+        let q = input.buffer.quantized(input, for: Int32(p.w.type.rawValue), pool: pool)
+        quantized.append(q)
+        if p.rows.isEmpty { continue }
+        if q == nil {
+            units.append((i, 0, p.w.rows))  // float weights (rare here): the whole product as one unit
+        } else if let packed = p.w.packed {
+            for g in stride(from: 0, to: packed.groups, by: 4) { units.append((i, g, min(packed.groups, g + 4))) }
+        } else {
+            for r in stride(from: 0, to: p.w.rows, by: 32) { units.append((i, r, min(p.w.rows, r + 32))) }
+        }
+    }
+    pool.parallelFor(units.count) { range in
+        for u in units[range] {
+            let p = products[u.product], w = p.w, type = Int32(w.type.rawValue), tokens = p.rows.count
+            guard let (a, rowBytes) = quantized[u.product] else {
+                let x = input.x + p.rows.lowerBound * w.cols
+                for t in 0..<tokens { for r in 0..<w.rows { p.out[t * w.rows + r] = dotRow(w.type, w.row(r), x + t * w.cols, count: w.cols) } }
+                continue
+            }
+            let rowsOfA = a + p.rows.lowerBound * rowBytes
+            if let packed = w.packed {
+                tern_matmul_packed(type, packed.data, Int64(w.rows), Int64(u.lo), Int64(u.hi), rowsOfA, rowBytes, Int64(tokens),
+                                   Int64(w.cols), p.out, Int64(w.rows))
+            } else {
+                tern_matmul_rows(type, w.data, w.rowBytes, Int64(u.lo), Int64(u.hi), rowsOfA, rowBytes, Int64(tokens),
+                                 Int64(w.cols), p.out, Int64(w.rows))
+            }
+        }
+    }
+}
+
 /// Float weights: one fused dot per row for a single token; for several tokens a tile of rows is
 /// converted to float once and reused for every token.
 private func floatMatmul(_ w: QuantMatrix, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,

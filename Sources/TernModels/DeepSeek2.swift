@@ -161,7 +161,7 @@ public final class DeepSeek2: CausalLM, PlacedForward, @unchecked Sendable {  //
         return ModelState(
             cache: KVCache(layers: c.layers, capacity: contextSize, kvDim: row, halfPrecision: numerics.halfPrecisionKV, valuesAreKeys: true),
             maxBatch: t, numerics: numerics, scratch: Scratch(sizes: Buffer.allCases.map { sizes[$0]! }),
-            activations: ActivationBuffer(tokens: t, cols: max(ffn, c.dim, H * c.value, c.queryRank, c.latent, c.nope)))
+            activations: ActivationBuffer(tokens: t * max(1, c.expertsUsed), cols: max(ffn, c.dim, H * c.value, c.queryRank, c.latent, c.nope)))
     }
 
     func run(_ tokens: ArraySlice<Int>, _ placement: Placement, state: ModelState, hidden: UnsafeMutablePointer<Float>) {

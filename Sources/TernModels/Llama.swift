@@ -47,6 +47,7 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
         /// expert Fs wide (0: none). `ffnDim` is then the widest of Fe and Fs.
         public var experts = 0, expertsUsed = 0, expertDim = 0, sharedExpertDim = 0
         public var normalizeTopK = false
+        public var routedPerToken: Int { max(1, expertsUsed) }
     }
 
     enum FeedForward {

@@ -11,6 +11,13 @@ protocol DecoderShape {
     var kvHeads: Int { get }
     var headDim: Int { get }
     var ffnDim: Int { get }
+    /// Rows a token becomes in the feed-forward products: k for a mixture of experts (each token
+    /// goes to k experts, gathered into one batch), 1 otherwise.
+    var routedPerToken: Int { get }
+}
+
+extension DecoderShape {
+    var routedPerToken: Int { 1 }
 }
 
 extension ModelState {
@@ -25,7 +32,7 @@ extension ModelState {
         return ModelState(
             cache: KVCache(layers: shape.layers, capacity: contextSize, kvDim: kvHeads * headDim, halfPrecision: numerics.halfPrecisionKV),
             maxBatch: t, numerics: numerics, scratch: Scratch(sizes: DecoderBuffer.allCases.map { sizes[$0]! }),
-            activations: ActivationBuffer(tokens: t, cols: max(ffnDim, heads * headDim, dim)))
+            activations: ActivationBuffer(tokens: t * max(1, shape.routedPerToken), cols: max(ffnDim, heads * headDim, dim)))
     }
 
     subscript(_ buffer: DecoderBuffer) -> UnsafeMutablePointer<Float> { scratch[buffer.rawValue] }

@@ -31,9 +31,10 @@ struct MixtureOfExperts {
         return chosen.map { ($0, p[$0] / total * weightScale) }
     }
 
-    /// xn, out: (T, C); gateBuffer, upBuffer: (T, max(Fe, shared width)) each.
+    /// xn, out: (T, C); gateBuffer, upBuffer: (T, shared width) each, for the shared expert.
+    /// `state.activations` must hold T·k rows (every token once per chosen expert).
     func callAsFunction(_ xn: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, tokens T: Int, dim C: Int,
-                        expertDim: Int, sharedDim: Int, state: ModelState, gateBuffer: UnsafeMutablePointer<Float>,
+                        expertDim F: Int, sharedDim: Int, state: ModelState, gateBuffer: UnsafeMutablePointer<Float>,
                         upBuffer: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let E = experts.count
         var logits = [Float](repeating: 0, count: T * E)
@@ -44,20 +45,29 @@ struct MixtureOfExperts {
                 for (e, w) in route(logits.baseAddress! + t * E) { groups[e].append((t, w)) }
             }
         }
+        // Tokens gathered expert by expert into R rows, so each expert's products read a run of
+        // rows; all experts' gate and up products go to the pool at once, then all their downs.
+        var starts = [Int](repeating: 0, count: E + 1)
+        for e in 0..<E { starts[e + 1] = starts[e] + groups[e].count }
+        let R = starts[E]
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: R * (2 * C + 2 * F))
+        defer { buffer.deallocate() }
+        let x = buffer, g = x + R * C, u = g + R * F, y = u + R * F  // (R, C), (R, F), (R, F), (R, C)
+        for e in 0..<E { for (i, (t, _)) in groups[e].enumerated() { (x + (starts[e] + i) * C).update(from: xn + t * C, count: C) } }
+        let used = (0..<E).filter { !groups[$0].isEmpty }
+        let input = state.activations.input(x, tokens: R, cols: C)
+        matmul(used.flatMap { e in
+            let rows = starts[e]..<starts[e + 1]
+            return [(experts[e].gate, rows, g + rows.lowerBound * F), (experts[e].up, rows, u + rows.lowerBound * F)]
+        }, input, pool: pool)
+        swiglu(g, u, R * F)
+        let hidden = state.activations.input(g, tokens: R, cols: F)
+        matmul(used.map { e in
+            let rows = starts[e]..<starts[e + 1]
+            return (experts[e].down, rows, y + rows.lowerBound * C)
+        }, hidden, pool: pool)
         for i in 0..<T * C { out[i] = 0 }
-        // One gather buffer and one output buffer for all experts (a group has at most T tokens).
-        var x = [Float](repeating: 0, count: T * C), y = [Float](repeating: 0, count: T * C)
-        x.withUnsafeMutableBufferPointer { x in
-            y.withUnsafeMutableBufferPointer { y in
-                let x = x.baseAddress!, y = y.baseAddress!
-                for (e, group) in groups.enumerated() where !group.isEmpty {
-                    for (i, (t, _)) in group.enumerated() { (x + i * C).update(from: xn + t * C, count: C) }
-                    experts[e](x, out: y, tokens: group.count, dim: C, ffnDim: expertDim, lora: LayerAdapters(), state: state,
-                               gateBuffer: gateBuffer, upBuffer: upBuffer, pool: pool)
-                    for (i, (t, w)) in group.enumerated() { axpy(w, y + i * C, out + t * C, C) }
-                }
-            }
-        }
+        for e in used { for (i, (t, w)) in groups[e].enumerated() { axpy(w, y + (starts[e] + i) * C, out + t * C, C) } }
         guard let shared else { return }
         var s = [Float](repeating: 0, count: T * C)
         shared(xn, out: &s, tokens: T, dim: C, ffnDim: sharedDim, lora: LayerAdapters(), state: state,
