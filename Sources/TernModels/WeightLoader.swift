@@ -53,7 +53,8 @@ struct WeightLoader {
     /// A small F32 tensor stored as [cols, rows] (ggml order), read in place as rows × cols floats.
     func matrixFloats(_ name: String, rows: Int, cols: Int) throws -> UnsafePointer<Float> {
         guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
-        guard t.shape == [cols, rows] || (cols == 1 && t.shape == [rows]) else { throw ModelError.badShape(name, t.shape, expected: [cols, rows]) }
+        // dimensions of 1 may be left out of the file's shape ([C, 1] stored as [C]; [1, H] as [H])
+        guard t.shape.filter({ $0 != 1 }) == [cols, rows].filter({ $0 != 1 }) else { throw ModelError.badShape(name, t.shape, expected: [cols, rows]) }
         guard t.type == .f32 else { throw ModelError("tensor '\(name)' is \(t.type), expected F32") }
         return file.data(for: t).assumingMemoryBound(to: Float.self)
     }

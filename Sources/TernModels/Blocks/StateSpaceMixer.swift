@@ -59,9 +59,9 @@ struct StateSpaceMixer {
             for t in t0..<t1 { convolve(t, s, window: st, b) }
             let ssm = st + (s.conv - 1) * s.convDim
             if t1 - t0 == 1 {
-                step(t0, s, ssm, b)
+                pool.parallelFor(s.heads) { heads in for h in heads { step(t0, head: h, s, ssm, b) } }
             } else {
-                for c0 in stride(from: t0, to: t1, by: Self.chunkLength) { chunk(c0..<min(t1, c0 + Self.chunkLength), s, ssm, b) }
+                for c0 in stride(from: t0, to: t1, by: Self.chunkLength) { chunk(c0..<min(t1, c0 + Self.chunkLength), s, ssm, b, pool) }
             }
             t0 = t1
         }
@@ -108,22 +108,32 @@ struct StateSpaceMixer {
         return (row + h * s.headDim, row + s.inner + g * s.state, row + s.inner + s.groups * s.state + g * s.state)
     }
 
-    /// The recurrence for one token: each head's state decays, takes in dt · x ⊗ B, and is read by C.
-    private func step(_ t: Int, _ s: Shape, _ S: UnsafeMutablePointer<Float>, _ b: Buffers) {
+    /// The recurrence for one token and one head: the head's state decays, takes in dt · x ⊗ B,
+    /// and is read by C (eight state entries at a time).
+    private func step(_ t: Int, head h: Int, _ s: Shape, _ S: UnsafeMutablePointer<Float>, _ b: Buffers) {
         let P = s.headDim, N = s.state
-        for h in 0..<s.heads {
-            let (x, B, C) = parts(t, head: h, s, b)
-            let dt = b.dt[t * s.heads + h], decay = expf(dt * a[h])
-            let y = b.y + t * s.inner + h * P, Sh = S + h * P * N
-            for p in 0..<P {
-                let xdt = x[p] * dt, row = Sh + p * N
-                var acc: Float = 0
-                for n in 0..<N {
-                    row[n] = row[n] * decay + B[n] * xdt
-                    acc += row[n] * C[n]
-                }
-                y[p] = acc
+        let (x, B, C) = parts(t, head: h, s, b)
+        let dt = b.dt[t * s.heads + h], decay = expf(dt * a[h])
+        let y = b.y + t * s.inner + h * P, Sh = S + h * P * N
+        let raw = UnsafeMutableRawPointer(Sh), rawB = UnsafeRawPointer(B), rawC = UnsafeRawPointer(C)
+        for p in 0..<P {
+            let xdt = x[p] * dt, row = p * N
+            var acc = SIMD8<Float>(), n = 0
+            while n + 8 <= N {
+                let offset = 4 * (row + n)
+                let v = raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * decay
+                    + rawB.loadUnaligned(fromByteOffset: 4 * n, as: SIMD8<Float>.self) * xdt
+                raw.storeBytes(of: v, toByteOffset: offset, as: SIMD8<Float>.self)
+                acc += v * rawC.loadUnaligned(fromByteOffset: 4 * n, as: SIMD8<Float>.self)
+                n += 8
             }
+            var sum = acc.sum()
+            while n < N {
+                Sh[row + n] = Sh[row + n] * decay + B[n] * xdt
+                sum += Sh[row + n] * C[n]
+                n += 1
+            }
+            y[p] = sum
         }
     }
 
@@ -132,40 +142,46 @@ struct StateSpaceMixer {
     ///
     ///     y_i = exp(s_i) · S·C_i  +  Σ_{j ≤ i} exp(s_i − s_j) (C_i · B_j) dt_j x_j
     ///     S  ← exp(s_L) · S  +  Σ_j exp(s_L − s_j) dt_j x_j ⊗ B_j
-    private func chunk(_ range: Range<Int>, _ s: Shape, _ S: UnsafeMutablePointer<Float>, _ b: Buffers) {
+    private func chunk(_ range: Range<Int>, _ s: Shape, _ S: UnsafeMutablePointer<Float>, _ b: Buffers, _ pool: ThreadPool) {
         let L = range.count, P = s.headDim, N = s.state, perGroup = s.heads / s.groups
-        var cb = [Float](repeating: 0, count: L * L), cum = [Float](repeating: 0, count: L)
-        var w = [Float](repeating: 0, count: L)
-        for g in 0..<s.groups {
-            // C_i · B_j of this group, j ≤ i
-            for i in 0..<L {
-                let Ci = parts(range.lowerBound + i, head: g * perGroup, s, b).C
-                for j in 0...i { cb[i * L + j] = dot(Ci, parts(range.lowerBound + j, head: g * perGroup, s, b).B, N) }
+        // C_i · B_j of each group, j ≤ i, shared by the group's heads
+        var cb = [Float](repeating: 0, count: s.groups * L * L)
+        cb.withUnsafeMutableBufferPointer { cb in
+            let cb = cb.baseAddress!
+            pool.parallelFor(s.groups * L) { rows in
+                for job in rows {
+                    let g = job / L, i = job % L, Ci = parts(range.lowerBound + i, head: g * perGroup, s, b).C
+                    for j in 0...i { cb[(g * L + i) * L + j] = dot(Ci, parts(range.lowerBound + j, head: g * perGroup, s, b).B, N) }
+                }
             }
-            for h in g * perGroup..<(g + 1) * perGroup {
-                var run: Float = 0
-                for i in 0..<L {
-                    run += b.dt[(range.lowerBound + i) * s.heads + h] * a[h]
-                    cum[i] = run
-                }
-                let Sh = S + h * P * N
-                for i in 0..<L {
-                    let t = range.lowerBound + i, (_, _, C) = parts(t, head: h, s, b)
-                    let y = b.y + t * s.inner + h * P, decay = expf(cum[i])
-                    for p in 0..<P { y[p] = decay * dot(Sh + p * N, C, N) }  // the state entering the chunk
-                    for j in 0...i {
-                        let tj = range.lowerBound + j
-                        w[j] = expf(cum[i] - cum[j]) * cb[i * L + j] * b.dt[tj * s.heads + h]
+            pool.parallelFor(s.heads) { heads in
+                var cum = [Float](repeating: 0, count: L), w = [Float](repeating: 0, count: L)
+                for h in heads {
+                    let g = h / perGroup
+                    var run: Float = 0
+                    for i in 0..<L {
+                        run += b.dt[(range.lowerBound + i) * s.heads + h] * a[h]
+                        cum[i] = run
                     }
-                    for j in 0...i { axpy(w[j], parts(range.lowerBound + j, head: h, s, b).x, y, P) }
-                }
-                // The state leaving the chunk.
-                let total = cum[L - 1]
-                for p in 0..<P { scale(Sh + p * N, expf(total), N) }
-                for j in 0..<L {
-                    let tj = range.lowerBound + j, (x, B, _) = parts(tj, head: h, s, b)
-                    let f = expf(total - cum[j]) * b.dt[tj * s.heads + h]
-                    for p in 0..<P { axpy(f * x[p], B, Sh + p * N, N) }
+                    let Sh = S + h * P * N
+                    for i in 0..<L {
+                        let t = range.lowerBound + i, (_, _, C) = parts(t, head: h, s, b)
+                        let y = b.y + t * s.inner + h * P, decay = expf(cum[i])
+                        for p in 0..<P { y[p] = decay * dot(Sh + p * N, C, N) }  // the state entering the chunk
+                        for j in 0...i {
+                            let tj = range.lowerBound + j
+                            w[j] = expf(cum[i] - cum[j]) * cb[(g * L + i) * L + j] * b.dt[tj * s.heads + h]
+                        }
+                        for j in 0...i { axpy(w[j], parts(range.lowerBound + j, head: h, s, b).x, y, P) }
+                    }
+                    // The state leaving the chunk.
+                    let total = cum[L - 1]
+                    for p in 0..<P { scale(Sh + p * N, expf(total), N) }
+                    for j in 0..<L {
+                        let tj = range.lowerBound + j, (x, B, _) = parts(tj, head: h, s, b)
+                        let f = expf(total - cum[j]) * b.dt[tj * s.heads + h]
+                        for p in 0..<P { axpy(f * x[p], B, Sh + p * N, N) }
+                    }
                 }
             }
         }
