@@ -235,10 +235,13 @@ def make_config(arch: str, family: dict, dims: list[int], vocab_size: int, tok):
                    head_dim=2 * hidden // heads, n_groups=kv, **ids, **family["extra"])
     if arch == "deepseek2":
         # multi-head latent attention: queries through a rank-3H/4 bottleneck, keys and values
-        # through a rank-H/2 latent; per head 16 dims without RoPE, 8 with, 16 of value
+        # through a rank-H/2 latent; per head 16 dims without RoPE, 8 with, 16 of value (from a
+        # hidden size of 512 up, DeepSeek-V2's 128, 64 and 128)
+        big = hidden >= 512
         return cls(vocab_size=vocab_size, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=layers,
                    num_attention_heads=heads, num_key_value_heads=heads, q_lora_rank=3 * hidden // 4,
-                   kv_lora_rank=hidden // 2, qk_nope_head_dim=16, qk_rope_head_dim=8, v_head_dim=16,
+                   kv_lora_rank=hidden // 2, qk_nope_head_dim=128 if big else 16, qk_rope_head_dim=64 if big else 8,
+                   v_head_dim=128 if big else 16,
                    moe_intermediate_size=inter // 4, max_position_embeddings=256, **ids, **family["extra"])
     kw = dict(vocab_size=vocab_size, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=layers,
               num_attention_heads=heads, num_key_value_heads=kv, max_position_embeddings=256, **ids)

@@ -155,13 +155,13 @@ public final class DeepSeek2: CausalLM, PlacedForward, @unchecked Sendable {  //
         let c = config, H = c.heads, row = c.headDim, ffn = max(c.ffnDim, c.expertDim * max(1, c.sharedExperts))
         let sizes: [Buffer: Int] = [
             .x: t * c.dim, .xn: t * c.dim, .proj: t * c.dim, .qa: t * c.queryRank, .q: t * H * (c.nope + c.rope), .kv: t * row,
-            .query: t * H * row, .attn: t * H * row, .gather: t * max(c.nope, c.latent), .headOut: t * max(c.latent, c.value),
+            .query: t * H * row, .attn: t * H * row, .gather: t * H * max(c.nope, c.latent), .headOut: t * H * max(c.latent, c.value),
             .heads: t * H * c.value, .gate: t * ffn, .up: t * ffn,
         ]
         return ModelState(
             cache: KVCache(layers: c.layers, capacity: contextSize, kvDim: row, halfPrecision: numerics.halfPrecisionKV, valuesAreKeys: true),
             maxBatch: t, numerics: numerics, scratch: Scratch(sizes: Buffer.allCases.map { sizes[$0]! }),
-            activations: ActivationBuffer(tokens: t * max(1, c.expertsUsed), cols: max(ffn, c.dim, H * c.value, c.queryRank, c.latent, c.nope)))
+            activations: ActivationBuffer(tokens: t * max(H, c.expertsUsed), cols: max(ffn, c.dim, H * c.value, c.queryRank, c.latent, c.nope)))
     }
 
     func run(_ tokens: ArraySlice<Int>, _ placement: Placement, state: ModelState, hidden: UnsafeMutablePointer<Float>) {

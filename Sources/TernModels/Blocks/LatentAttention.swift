@@ -32,8 +32,8 @@ struct LatentAttention {
     }
 
     /// The buffers a pass uses, each sized for the batch: qa (T, rq), q (T, H*(dn+dr)), kv (T, r+dr),
-    /// query (T, H*(r+dr)), attn (T, H*(r+dr)), gather (T, max(dn, r)), headOut (T, max(r, dv)),
-    /// heads (T, H*dv).
+    /// query (T, H*(r+dr)), attn (T, H*(r+dr)), gather (H·T, max(dn, r)), headOut (H·T, max(r, dv)),
+    /// heads (T, H*dv). `state.activations` must hold H·T rows.
     struct Buffers {
         let qa, q, kv, query, attn, gather, headOut, heads: UnsafeMutablePointer<Float>
     }
@@ -53,12 +53,14 @@ struct LatentAttention {
         for t in 0..<T { rmsNorm(b.kv + t * row, weight: kvANorm, eps: s.eps, out: b.kv + t * row, dim: s.latent) }
 
         // Absorb W_k_b into each head's query: query[t][h] = [W_k_b,h · q_nope (r), q_rope (dr)].
+        // The heads' queries are gathered head by head, so all H small products go out at once.
+        for h in 0..<H { for t in 0..<T { (b.gather + (h * T + t) * s.nope).update(from: b.q + t * H * qk + h * qk, count: s.nope) } }
+        matmul((0..<H).map { h in (wkB[h], h * T..<(h + 1) * T, b.headOut + h * T * s.latent) },
+               state.activations.input(b.gather, tokens: H * T, cols: s.nope), pool: pool)  // (H·T, r)
         for h in 0..<H {
-            for t in 0..<T { (b.gather + t * s.nope).update(from: b.q + t * H * qk + h * qk, count: s.nope) }
-            matmul(wkB[h], b.gather, b.headOut, tokens: T, pool: pool, scratch: state.activations)  // (T, r)
             for t in 0..<T {
                 let dst = b.query + t * H * row + h * row
-                dst.update(from: b.headOut + t * s.latent, count: s.latent)
+                dst.update(from: b.headOut + (h * T + t) * s.latent, count: s.latent)
                 (dst + s.latent).update(from: b.q + t * H * qk + h * qk + s.nope, count: s.rope)
             }
         }
@@ -71,10 +73,11 @@ struct LatentAttention {
         }
 
         // Each head's output out of the latent space: heads[t][h] = W_v_b,h · attn[t][h][0..<r].
+        for h in 0..<H { for t in 0..<T { (b.gather + (h * T + t) * s.latent).update(from: b.attn + t * H * row + h * row, count: s.latent) } }
+        matmul((0..<H).map { h in (wvB[h], h * T..<(h + 1) * T, b.headOut + h * T * s.value) },
+               state.activations.input(b.gather, tokens: H * T, cols: s.latent), pool: pool)  // (H·T, dv)
         for h in 0..<H {
-            for t in 0..<T { (b.gather + t * s.latent).update(from: b.attn + t * H * row + h * row, count: s.latent) }
-            matmul(wvB[h], b.gather, b.headOut, tokens: T, pool: pool, scratch: state.activations)  // (T, dv)
-            for t in 0..<T { (b.heads + t * H * s.value + h * s.value).update(from: b.headOut + t * s.value, count: s.value) }
+            for t in 0..<T { (b.heads + t * H * s.value + h * s.value).update(from: b.headOut + (h * T + t) * s.value, count: s.value) }
         }
         matmul(wo, b.heads, out, tokens: T, pool: pool, scratch: state.activations)  // (T, C)
     }
