@@ -14,7 +14,7 @@
 /// the object, so pointers from `data(for:)` stay valid while it is referenced.
 public final class GGUFFile: @unchecked Sendable {
     /// The alignment the spec prescribes when `general.alignment` is absent.
-    static let defaultAlignment = 32
+    static var defaultAlignment: Int { GGUFHeader.defaultAlignment }
 
     public let version: UInt32
     public let metadata: [String: GGUFValue]
@@ -50,75 +50,18 @@ public final class GGUFFile: @unchecked Sendable {
             throw GGUFError(.truncated, field: "magic", offset: 0, path: path)
         }
         var reader = GGUFReader(base: base, count: bytes.count, path: path)
-
-        let magic = try reader.read(UInt32.self, "magic")
-        guard magic == 0x4655_4747 else {  // "GGUF" read as a little-endian u32
-            throw reader.error(.notGGUF, "magic is \(Self.quoted(magic)), expected \"GGUF\"", at: 0)
-        }
-        let version = try reader.read(UInt32.self, "version")
-        guard version == 2 || version == 3 else {
-            // gguf-py's heuristic: a byte-swapped small version has zero low bytes.
-            let detail = version != 0 && version & 0xFFFF == 0 ? "\(version.byteSwapped), big-endian" : "\(version)"
-            throw reader.error(.unsupportedVersion, "version \(detail)", at: 4)
-        }
-        // Lower bounds of an entry's size let a corrupt count fail before any loop or allocation:
-        // a tensor info is at least name length + n_dims + type + offset, a pair at least key
-        // length + type + one byte of value.
-        let tensorCount = try reader.readCount("tensor count", itemBytes: 8 + 4 + 4 + 8)
-        let metadataCount = try reader.readCount("metadata count", itemBytes: 8 + 4 + 1)
-
-        var metadata: [String: GGUFValue] = [:]
-        var metadataKeys: [String] = []
-        metadata.reserveCapacity(min(metadataCount, 1 << 10))
-        metadataKeys.reserveCapacity(min(metadataCount, 1 << 10))
-        var alignmentOffset = 0
-        for index in 0..<metadataCount {
-            let keyStart = reader.offset
-            let key = try reader.readString("metadata key #\(index)")
-            guard metadata[key] == nil else {
-                throw reader.error(.invalidValue, "metadata key '\(key)' appears twice", at: keyStart)
-            }
-            let typeStart = reader.offset
-            let rawType = try reader.read(UInt32.self, "metadata '\(key)' type")
-            guard let type = GGUFValueType(rawValue: rawType) else {
-                throw reader.error(.invalidValue, "metadata '\(key)' type id \(rawType) is unknown", at: typeStart)
-            }
-            if key == "general.alignment" { alignmentOffset = reader.offset }
-            metadata[key] = try reader.readValue(type, "metadata '\(key)'")
-            metadataKeys.append(key)
-        }
-
-        var alignment = Self.defaultAlignment
-        if let value = metadata["general.alignment"] {
-            // gguf.cpp reads it with gguf_get_val_u32, so any other type is an error.
-            guard case .uint32(let raw) = value, raw != 0, raw & (raw - 1) == 0 else {
-                throw reader.error(
-                    .invalidValue, "metadata 'general.alignment' is \(value), not a nonzero power-of-two uint32",
-                    at: alignmentOffset)
-            }
-            alignment = Int(raw)
-        }
-
+        let header = try GGUFHeader(reading: &reader, fileSize: bytes.count)
         var tensors: [GGUFTensorInfo] = []
-        var tensorIndex: [String: Int] = [:]
-        tensors.reserveCapacity(min(tensorCount, 1 << 12))
-        tensorIndex.reserveCapacity(min(tensorCount, 1 << 12))
-        for index in 0..<tensorCount {
-            let start = reader.offset
-            let info = try GGUFTensorInfo.read(from: &reader, index: index, alignment: alignment)
-            guard tensorIndex[info.name] == nil else {
-                throw reader.error(.invalidValue, "tensor name '\(info.name)' appears twice", at: start)
+        tensors.reserveCapacity(header.tensors.count)
+        for entry in header.tensors {
+            guard let type = entry.type else {
+                throw reader.error(.unsupportedTensorType, "tensor '\(entry.name)' has ggml type id \(entry.traits.id) (\(entry.traits))",
+                                   at: entry.typeOffset)
             }
-            tensorIndex[info.name] = index
-            tensors.append(info)
+            tensors.append(GGUFTensorInfo(name: entry.name, shape: entry.shape, type: type, offset: entry.offset,
+                                          elementCount: entry.elementCount, byteCount: entry.byteCount))
         }
-
-        // The data section starts at the next multiple of the alignment after the tensor infos.
-        let (padded, overflow) = reader.offset.addingReportingOverflow(alignment - 1)
-        guard !overflow else {
-            throw reader.error(.invalidValue, "data section start overflows", at: reader.offset)
-        }
-        let dataOffset = padded - padded % alignment
+        let dataOffset = header.dataOffset
         for tensor in tensors {
             let (start, startOverflow) = dataOffset.addingReportingOverflow(tensor.offset)
             let (end, endOverflow) = start.addingReportingOverflow(tensor.byteCount)
@@ -130,14 +73,14 @@ public final class GGUFFile: @unchecked Sendable {
             }
         }
 
-        self.version = version
-        self.metadata = metadata
-        self.metadataKeys = metadataKeys
+        self.version = header.version
+        self.metadata = header.metadata
+        self.metadataKeys = header.metadataKeys
         self.tensors = tensors
-        self.alignment = alignment
+        self.alignment = header.alignment
         self.dataOffset = dataOffset
         self.base = base
-        self.tensorIndex = tensorIndex
+        self.tensorIndex = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
         self.owner = owner
     }
 
@@ -164,14 +107,5 @@ public final class GGUFFile: @unchecked Sendable {
     /// `general.architecture`, e.g. "gemma3".
     public var architecture: String? {
         metadata["general.architecture"]?.string
-    }
-
-    /// Renders the four magic bytes for an error message: as text when printable, else as hex.
-    private static func quoted(_ magic: UInt32) -> String {
-        let bytes = (0..<4).map { UInt8(truncatingIfNeeded: magic >> (8 * $0)) }
-        if bytes.allSatisfy({ (0x20...0x7E).contains($0) }) {
-            return "\"" + String(decoding: bytes, as: UTF8.self) + "\""
-        }
-        return "0x" + bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }

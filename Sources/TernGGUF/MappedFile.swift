@@ -16,24 +16,9 @@ final class MappedFile: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
 
     init(path: String) throws(GGUFError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR {
-                throw GGUFError(.fileNotFound, field: "path", offset: 0, path: path)
-            }
-            throw GGUFError(.io, field: "cannot open (\(Self.message(code)))", offset: 0, path: path)
-        }
+        let (fd, size) = try Self.openRegularFile(path)
         defer { close(fd) }
-
-        var status = stat()
-        guard fstat(fd, &status) == 0 else {
-            throw GGUFError(.io, field: "cannot stat (\(Self.message(errno)))", offset: 0, path: path)
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw GGUFError(.io, field: "not a regular file", offset: 0, path: path)
-        }
-        guard let size = Int(exactly: status.st_size), size > 0 else {
+        guard size > 0 else {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
@@ -58,6 +43,30 @@ final class MappedFile: @unchecked Sendable {
         let hi = (Int(bitPattern: start) + count) / page * page
         guard hi > lo, let address = UnsafeMutableRawPointer(bitPattern: lo) else { return }
         _ = madvise(address, hi - lo, MADV_DONTNEED)
+    }
+
+    /// Opens `path` read-only and returns its descriptor (the caller closes it) and size; a
+    /// missing path is `.fileNotFound`, a folder or device `.io`.
+    static func openRegularFile(_ path: String) throws(GGUFError) -> (fd: Int32, size: Int) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR {
+                throw GGUFError(.fileNotFound, field: "path", offset: 0, path: path)
+            }
+            throw GGUFError(.io, field: "cannot open (\(message(code)))", offset: 0, path: path)
+        }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else {
+            let code = errno
+            close(fd)
+            throw GGUFError(.io, field: "cannot stat (\(message(code)))", offset: 0, path: path)
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw GGUFError(.io, field: "not a regular file", offset: 0, path: path)
+        }
+        return (fd, Int(exactly: status.st_size) ?? 0)
     }
 
     static func message(_ code: Int32) -> String {
