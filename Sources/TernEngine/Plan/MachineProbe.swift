@@ -4,48 +4,43 @@ import TernKernels
 
 /// This machine's memory bandwidth and compute, measured once with Tern's own thread pool and
 /// kernels and kept in a small JSON file in Tern's cache folder (`MachineProfile`): the "device"
-/// `tern plan` predicts CPU speed on. Every rate is the best of several runs, since interference
-/// from other work (on a shared or virtual machine the memory bandwidth alone varies by tens of
-/// percent from second to second) only ever slows a run down.
+/// `tern plan` predicts CPU speed on. The peaks are the best of several runs, since interference
+/// from other work only ever slows a run down; what decode attains is a median over rounds
+/// (on a shared or virtual machine the memory bandwidth alone varies by tens of percent from
+/// second to second, and a decode runs through those swings).
 ///
 /// - Bandwidth: every thread streams its share of a buffer much larger than the caches (1 GiB),
 ///   summing 64-byte vectors.
-/// - int8: `matmul` of a packed Q8_0 matrix that fits the caches (512 × 1024, 590 kB) by 64
-///   tokens — the kernel prefill runs; and of a larger one (2048 × 2048, 4.7 MB, so a call
+/// - int8: `matmul` of a packed Q8_0 (and a Q4_K) matrix that fits the caches (512 × 1024) by 64
+///   tokens — the kernels prefill runs; and of a larger Q8_0 one (2048 × 2048, 4.7 MB, so a call
 ///   outweighs the thread handoffs) by one token.
 /// - F32: `matmul` of a packed F32 matrix (256 × 512) by 64 tokens.
-/// - Decode kernels: the one-token `matmul` of packed Q8_0, Q4_K and F32 matrices of about
-///   128 MB (four times the last-level cache here), at rows of 512, 2048 and 8192: the bandwidth
-///   decode actually streams weights at, which the plain read above bounds.
-/// - Dispatch: an empty `parallelFor` over every thread, the cost each product pays to start.
+/// - Decode kernels and the fixed cost of a product: see `decodeRates` (MachineProbe+Decode).
 ///
 ///     let profile = try MachineProbe.profile(home: ModelStore().home, threads: 2)
 ///     profile.bandwidth            // e.g. 5.4e10
 public enum MachineProbe {
-    /// Measures now (about ten seconds with the default sizes).
-    public static func measure(threads: Int, bufferBytes: Int = 1 << 30, kernelBytes: Int = 128 << 20) -> MachineProfile {
+    /// Measures now (about ten seconds with the default sizes). `kernelBytes` is the size of each
+    /// matrix the decode kernels stream (default: three times the last-level cache, at least
+    /// 96 MB, so no pass finds the previous one's bytes in cache).
+    public static func measure(threads: Int, bufferBytes: Int = 1 << 30, kernelBytes: Int? = nil) -> MachineProfile {
         let pool = ThreadPool(threads: threads)
-        var decode: [String: [Double]] = [:]
-        for (layout, type) in [("q8_0", GGMLType.q8_0), ("k", .q4_K), ("f32", .f32)] {
-            decode[layout] = MachineProfile.decodeWidths.map { cols in
-                let rowBytes = type == .f32 ? 4 * cols : Int(tern_packed_bytes(Int32(type.rawValue), 8, Int64(cols))) / 8
-                return kernelBandwidth(pool: pool, type: type, rows: max(16, kernelBytes / rowBytes / 16 * 16), cols: cols)
-            }
-        }
+        let decode = decodeRates(pool: pool, bytes: kernelBytes ?? max(96 << 20, 3 * lastLevelCacheBytes()))
         return MachineProfile(
             cpu: cpuName(), isa: String(cString: tern_kernel_isa()), threads: pool.threads,
             bandwidth: bandwidth(pool: pool, bytes: bufferBytes),
-            int8OpsPerSecond: quantizedThroughput(pool: pool, rows: 512, cols: 1024, tokens: 64),
-            int8DecodeOpsPerSecond: quantizedThroughput(pool: pool, rows: 2048, cols: 2048, tokens: 1),
-            f32FlopsPerSecond: floatThroughput(pool: pool), decodeBandwidth: decode,
-            dispatchSeconds: dispatch(pool: pool), measuredAt: ISO8601DateFormatter().string(from: Date()))
+            int8OpsPerSecond: quantizedThroughput(pool: pool, type: .q8_0, rows: 512, cols: 1024, tokens: 64),
+            kQuantOpsPerSecond: quantizedThroughput(pool: pool, type: .q4_K, rows: 512, cols: 1024, tokens: 64),
+            int8DecodeOpsPerSecond: quantizedThroughput(pool: pool, type: .q8_0, rows: 2048, cols: 2048, tokens: 1),
+            f32FlopsPerSecond: floatThroughput(pool: pool), decodeBandwidth: decode.bandwidth,
+            productSeconds: decode.productSeconds, measuredAt: ISO8601DateFormatter().string(from: Date()))
     }
 
     /// The profile cached in `home`/machine.json when it was measured on this CPU, kernel set and
     /// thread count; otherwise (or when `remeasure`) measured and cached. `measured` tells which.
     /// `bufferBytes` and `kernelBytes` size the measurements (tests make them small).
     public static func profile(home: String, threads: Int, remeasure: Bool = false, bufferBytes: Int = 1 << 30,
-                               kernelBytes: Int = 128 << 20) throws -> (profile: MachineProfile, measured: Bool) {
+                               kernelBytes: Int? = nil) throws -> (profile: MachineProfile, measured: Bool) {
         let path = home + "/machine.json"
         if !remeasure, let data = FileManager.default.contents(atPath: path),
            let cached = try? JSONDecoder().decode(MachineProfile.self, from: data),
@@ -95,11 +90,11 @@ public enum MachineProbe {
         return best
     }
 
-    /// Integer operations/s of the packed Q8_0 `matmul` (activations quantized to Q8_0 included).
-    static func quantizedThroughput(pool: ThreadPool, rows: Int, cols: Int, tokens: Int) -> Double {
-        let raw = randomBlocks(.q8_0, rows: rows, cols: cols)
+    /// Integer operations/s of the packed `matmul` (activations quantized on the way in included).
+    static func quantizedThroughput(pool: ThreadPool, type: GGMLType, rows: Int, cols: Int, tokens: Int) -> Double {
+        let raw = randomBlocks(type, rows: rows, cols: cols)
         return raw.withUnsafeBytes { bytes in
-            let w = QuantMatrix(type: .q8_0, rows: rows, cols: cols, data: bytes.baseAddress!).packed()
+            let w = QuantMatrix(type: type, rows: rows, cols: cols, data: bytes.baseAddress!).packed()
             return timeProducts(w, tokens: tokens, pool: pool)
         }
     }
@@ -113,34 +108,9 @@ public enum MachineProbe {
         }
     }
 
-    /// Bytes/s the one-token (decode) product streams from memory: the packed bytes of a matrix
-    /// much larger than the caches over the time one product takes.
-    static func kernelBandwidth(pool: ThreadPool, type: GGMLType, rows: Int, cols: Int) -> Double {
-        let raw = randomBlocks(type, rows: rows, cols: cols)
-        return raw.withUnsafeBytes { bytes in
-            let w = QuantMatrix(type: type, rows: rows, cols: cols, data: bytes.baseAddress!).packed()
-            let packed = type == .f32 ? (rows + 15) / 16 * 16 * cols * 4
-                : Int(tern_packed_bytes(Int32(type.rawValue), Int64(rows), Int64(cols)))
-            let operations = timeProducts(w, tokens: 1, pool: pool, minimumSeconds: 0.1)
-            return operations / (2 * Double(rows * cols)) * Double(packed)
-        }
-    }
-
-    /// Seconds per empty `parallelFor` of 4 parts per thread, as a product hands out its rows.
-    static func dispatch(pool: ThreadPool) -> Double {
-        let jobs = 20_000
-        var best = Double.infinity
-        for _ in 0..<3 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<jobs { pool.parallelFor(4 * pool.threads) { _ in } }
-            best = min(best, seconds(since: start) / Double(jobs))
-        }
-        return best
-    }
-
     /// 2·rows·cols·tokens operations per product, repeated for at least `minimumSeconds` after a
-    /// warm-up; the best of three such runs.
-    private static func timeProducts(_ w: QuantMatrix, tokens: Int, pool: ThreadPool, minimumSeconds: Double = 0.3) -> Double {
+    /// warm-up; the best of `runs` such runs.
+    static func timeProducts(_ w: QuantMatrix, tokens: Int, pool: ThreadPool, minimumSeconds: Double = 0.3, runs: Int = 3) -> Double {
         let x = (0..<tokens * w.cols).map { Float(($0 * 31) % 97 - 48) / 48 }
         var out = [Float](repeating: 0, count: tokens * w.rows)
         let scratch = ActivationBuffer(tokens: tokens, cols: w.cols)
@@ -149,7 +119,7 @@ public enum MachineProbe {
         x.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { out in
                 for _ in 0..<2 { matmul(w, x.baseAddress!, out.baseAddress!, tokens: tokens, pool: pool, scratch: scratch) }
-                for _ in 0..<3 {
+                for _ in 0..<runs {
                     var calls = 0
                     let start = DispatchTime.now().uptimeNanoseconds
                     var elapsed = 0.0
@@ -167,7 +137,7 @@ public enum MachineProbe {
 
     /// A matrix of `type` filled with pseudo-random quants and small finite scales (a kernel's
     /// speed does not depend on the values, only on their layout).
-    private static func randomBlocks(_ type: GGMLType, rows: Int, cols: Int) -> [UInt8] {
+    static func randomBlocks(_ type: GGMLType, rows: Int, cols: Int) -> [UInt8] {
         let count = rows * type.rowBytes(cols)!
         var raw = [UInt8](repeating: 0, count: count)
         raw.withUnsafeMutableBytes { bytes in
@@ -192,8 +162,21 @@ public enum MachineProbe {
         return raw
     }
 
-    private static func seconds(since start: UInt64) -> Double {
+    static func seconds(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// The last-level cache's size from sysfs (Linux), or 32 MB when it cannot be read.
+    static func lastLevelCacheBytes() -> Int {
+        let base = "/sys/devices/system/cpu/cpu0/cache"
+        var largest = 0
+        for index in 0..<8 {
+            guard let text = try? String(contentsOfFile: "\(base)/index\(index)/size", encoding: .utf8) else { continue }
+            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let number = Int(value.filter(\.isNumber)) ?? 0
+            largest = max(largest, value.hasSuffix("M") ? number << 20 : value.hasSuffix("K") ? number << 10 : number)
+        }
+        return largest > 0 ? largest : 32 << 20
     }
 
     /// The CPU's model name (/proc/cpuinfo), or the architecture when there is none to read.

@@ -4,7 +4,7 @@ import Foundation
 /// numbers `tern plan --device cpu` predicts Tern's own speed from.
 public struct MachineProfile: Codable, Sendable, Equatable {
     /// Bumped when the measurements change meaning, so old caches are measured again.
-    public static let currentVersion = 2
+    public static let currentVersion = 3
     /// Row lengths (matrix columns) at which the decode kernels' bandwidth is measured.
     public static let decodeWidths = [512, 2048, 8192]
 
@@ -17,6 +17,8 @@ public struct MachineProfile: Codable, Sendable, Equatable {
     public var bandwidth: Double
     /// Packed Q8_0 products by 64 tokens, operations/s (2 per multiply-add).
     public var int8OpsPerSecond: Double
+    /// Packed Q4_K products by 64 tokens (the K-quants' kernel), operations/s.
+    public var kQuantOpsPerSecond: Double
     /// The same by one token, weights in cache.
     public var int8DecodeOpsPerSecond: Double
     /// Packed F32 products by 64 tokens, FLOP/s.
@@ -25,22 +27,25 @@ public struct MachineProfile: Codable, Sendable, Equatable {
     /// `decodeWidths`: "q8_0" (the layout Q4_0, Q5_0 and Q8_0 share), "k" (Q4_K, Q5_K, Q6_K),
     /// "f32". Short rows spend more of their time outside the inner loop, so they stream slower.
     public var decodeBandwidth: [String: [Double]]
-    /// Seconds one parallel job costs beyond its work (the handoff to the workers and back).
-    public var dispatchSeconds: Double
+    /// Seconds each decode product costs besides streaming its bytes: handing its rows to the
+    /// threads, waiting for the last of them, each stream's start. Small matrices (a mixture of
+    /// experts' are) pay it many times per token.
+    public var productSeconds: Double
     public var measuredAt: String
 
     public init(cpu: String, isa: String, threads: Int, bandwidth: Double, int8OpsPerSecond: Double,
-                int8DecodeOpsPerSecond: Double, f32FlopsPerSecond: Double, decodeBandwidth: [String: [Double]] = [:],
-                dispatchSeconds: Double = 0, measuredAt: String) {
+                kQuantOpsPerSecond: Double? = nil, int8DecodeOpsPerSecond: Double, f32FlopsPerSecond: Double,
+                decodeBandwidth: [String: [Double]] = [:], productSeconds: Double = 0, measuredAt: String) {
         self.cpu = cpu
         self.isa = isa
         self.threads = threads
         self.bandwidth = bandwidth
         self.int8OpsPerSecond = int8OpsPerSecond
+        self.kQuantOpsPerSecond = kQuantOpsPerSecond ?? int8OpsPerSecond
         self.int8DecodeOpsPerSecond = int8DecodeOpsPerSecond
         self.f32FlopsPerSecond = f32FlopsPerSecond
         self.decodeBandwidth = decodeBandwidth
-        self.dispatchSeconds = dispatchSeconds
+        self.productSeconds = productSeconds
         self.measuredAt = measuredAt
     }
 

@@ -95,9 +95,9 @@ extension ModelPlan {
             out.append("")
             out.append("Tern on this machine: \(machine.cpu), \(machine.threads) threads, \(machine.isa) kernels"
                        + (p.measuredNow ? " (measured now)" : " (measured \(machine.measuredAt))"))
-            out.append(String(format: "  streaming read %.1f GB/s; int8 %.0f GOP/s (one token: %.0f); F32 %.0f GFLOP/s; %.1f µs per parallel job",
-                              machine.bandwidth / 1e9, machine.int8OpsPerSecond / 1e9, machine.int8DecodeOpsPerSecond / 1e9,
-                              machine.f32FlopsPerSecond / 1e9, machine.dispatchSeconds * 1e6))
+            out.append(String(format: "  streaming read %.1f GB/s; int8 %.0f GOP/s (K-quants %.0f, one token %.0f); F32 %.0f GFLOP/s; %.1f µs per product",
+                              machine.bandwidth / 1e9, machine.int8OpsPerSecond / 1e9, machine.kQuantOpsPerSecond / 1e9,
+                              machine.int8DecodeOpsPerSecond / 1e9, machine.f32FlopsPerSecond / 1e9, machine.productSeconds * 1e6))
             let kernels = machine.decodeBandwidth.sorted { $0.key < $1.key }.map { layout, values in
                 "\(layout) " + values.map { String(format: "%.0f", $0 / 1e9) }.joined(separator: "/")
             }

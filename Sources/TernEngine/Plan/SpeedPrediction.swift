@@ -8,11 +8,12 @@
 /// - The memory roofline divides those bytes by the streaming bandwidth: the speed no decoder
 ///   on this machine can beat.
 /// - Tern's prediction divides each matrix's bytes by the bandwidth its own decode kernel was
-///   measured to stream that layout at, for rows of that length, and adds the measured cost of
-///   starting each product on the thread pool; the rest streams at the plain bandwidth.
-/// Prefill is compute-bound: its time per token is the matrix FLOPs at the measured int8 rate
-/// (F32 matrices at the F32 rate) plus attention's FLOPs over on average half the prompt at the
-/// F32 rate.
+///   measured to stream that layout at, for rows of that length, and adds the measured fixed
+///   cost of each product (thread handoffs, the stream's start); the rest streams at the plain
+///   bandwidth.
+/// Prefill is compute-bound: its time per token is the matrix FLOPs at the measured int8 rate of
+/// their kernel (Q8_0's or the K-quants'; F32 matrices at the F32 rate) plus attention's FLOPs
+/// over on average half the prompt at the F32 rate.
 ///
 ///     let speed = SpeedPrediction(model, machine: profile, context: 64, prompt: 512)
 ///     speed.decodeTokensPerSecond
@@ -26,7 +27,7 @@ public struct SpeedPrediction: Sendable, Codable, Equatable {
     public let decodeProducts: Int
     /// The memory roofline: bytes per token over the streaming bandwidth.
     public let rooflineDecodeTokensPerSecond: Double
-    /// Tern's own: each layout at its kernel's measured bandwidth, plus dispatch.
+    /// Tern's own: each layout at its kernel's measured bandwidth, plus each product's fixed cost.
     public let decodeTokensPerSecond: Double
     /// Prefill of a `prompt`-token prompt.
     public let prompt: Int
@@ -49,6 +50,7 @@ public struct SpeedPrediction: Sendable, Codable, Equatable {
         // Weights one token reads, the time Tern's kernels take to stream them, and the
         // quantized and float multiply-adds.
         var weights = 0.0, routedWeights = 0.0, quantizedOps = 0.0, floatOps = 0.0, lookup = 0.0
+        var quantizedSeconds = 0.0  // quantizedOps at their kernels' prefill rates
         var kernelSeconds = 0.0, products = 0
         func stream(_ t: PlannedTensor, _ fraction: Double) {
             let bytes = Double(t.ternBytes) * fraction
@@ -68,7 +70,12 @@ public struct SpeedPrediction: Sendable, Codable, Equatable {
             products += routed ? model.experts?.used ?? 1 : 1
             guard t.part != .output else { continue }
             let ops = 2 * Double(t.elementCount) * (routed ? share : 1)
-            if t.storage.blockSize > 1 { quantizedOps += ops } else { floatOps += ops }
+            if t.storage.blockSize > 1 {
+                quantizedOps += ops
+                quantizedSeconds += ops / (MachineProfile.layout(ofType: t.storage.id) == "k" ? machine.kQuantOpsPerSecond : machine.int8OpsPerSecond)
+            } else {
+                floatOps += ops
+            }
         }
         // The output projection runs for one position per prompt (and per decoded token).
         var output: PlannedTensor?
@@ -81,13 +88,15 @@ public struct SpeedPrediction: Sendable, Codable, Equatable {
         }
         let outputOps = output.map { 2 * Double($0.elementCount) } ?? 0
         let outputQuantized = (output?.storage.blockSize ?? 1) > 1
+        let outputRate = output.map { MachineProfile.layout(ofType: $0.storage.id) == "k" } == true
+            ? machine.kQuantOpsPerSecond : machine.int8OpsPerSecond
 
         decodeCacheBytesPerToken = cache
         decodeBytesPerToken = weights + lookup + cache + logits
         decodeProducts = products
         rooflineDecodeTokensPerSecond = machine.bandwidth / decodeBytesPerToken
         let rest = (lookup + cache + logits) / machine.bandwidth
-        decodeTokensPerSecond = 1 / (kernelSeconds + rest + Double(products) * machine.dispatchSeconds)
+        decodeTokensPerSecond = 1 / (kernelSeconds + rest + Double(products) * machine.productSeconds)
 
         // Prefill: causal attention over on average (prompt + 1) / 2 positions (capped by windows).
         var attentionOps = 0.0
@@ -106,17 +115,17 @@ public struct SpeedPrediction: Sendable, Codable, Equatable {
         // Only the last prompt position is projected to logits.
         let outputPerToken = outputOps / Double(max(1, prompt))
         prefillFLOPsPerToken = quantizedOps + floatOps + attentionOps + outputPerToken
-        let int8 = quantizedOps + (outputQuantized ? outputPerToken : 0)
+        let int8 = outputQuantized ? outputPerToken : 0
         let float = floatOps + attentionOps + (outputQuantized ? 0 : outputPerToken)
-        prefillTokensPerSecond = 1 / (int8 / machine.int8OpsPerSecond + float / machine.f32FlopsPerSecond)
+        prefillTokensPerSecond = 1 / (quantizedSeconds + int8 / outputRate + float / machine.f32FlopsPerSecond)
 
         if batch > 1 {
             let B = Double(batch)
             let touched = 1 - pow1m(share, batch)
             let bytes = weights - routedWeights * share + routedWeights * touched + lookup * B + (cache + logits) * B
-            let int8Ops = quantizedOps + (outputQuantized ? outputOps : 0)
+            let int8Ops = outputQuantized ? outputOps : 0
             let floatTotal = floatOps + (outputQuantized ? 0 : outputOps)
-            let compute = B * (int8Ops / machine.int8OpsPerSecond + floatTotal / machine.f32FlopsPerSecond)
+            let compute = B * (quantizedSeconds + int8Ops / outputRate + floatTotal / machine.f32FlopsPerSecond)
             let time = max(bytes / machine.bandwidth, compute)
             batchedDecodeTokensPerSecond = B / time
         } else {

@@ -164,11 +164,24 @@ final class PlanReportTests: XCTestCase {
     func testTernKernelPredictionByHand() throws {
         var profile = machine
         profile.decodeBandwidth = ["f32": [5e9, 5e9, 5e9]]
-        profile.dispatchSeconds = 1e-6
+        profile.productSeconds = 1e-6
         let speed = SpeedPrediction(try PlanFixtures.model(gguf: "llama"), machine: profile, context: 10, prompt: 8)
         let seconds = (294_912.0 + 131_072) / 5e9 + (1280.0 + 256 + 2560 + 2048) / 1e10 + 15e-6
         XCTAssertEqual(speed.decodeTokensPerSecond, 1 / seconds, accuracy: 1e-6)
         XCTAssertEqual(speed.rooflineDecodeTokensPerSecond, 1e10 / 432_128, accuracy: 1e-9)
+    }
+
+    /// K-quant products prefill at the K kernels' rate: one layer of width 256 in Q4_K (two heads of
+    /// 128, MLP 512, 1000-token output), prompt of 8, K rate 1e11, Q8_0 rate 2e11, F32 1e10.
+    func testPrefillAtEachKernelsRate() {
+        var profile = machine
+        profile.kQuantOpsPerSecond = 1e11
+        let model = PlanFixtures.decoder(layers: 1, dim: 256, heads: 2, kvHeads: 2, headDim: 128, ffn: 512, vocabulary: 1000, type: 12)
+        let speed = SpeedPrediction(model, machine: profile, context: 8, prompt: 8)
+        let matrices = 2.0 * (4 * 256 * 256 + 3 * 256 * 512)
+        let attention = 4.5 * 2 * 2 * 256, output = 2.0 * 256 * 1000 / 8
+        XCTAssertEqual(speed.prefillFLOPsPerToken, matrices + attention + output)
+        XCTAssertEqual(speed.prefillTokensPerSecond, 1 / ((matrices + output) / 1e11 + attention / 1e10), accuracy: 1e-6)
     }
 
     /// Batched decode: the weights once, each sequence's cache and logits; compute when it is the
@@ -194,10 +207,11 @@ final class PlanReportTests: XCTestCase {
         let kernels = measured.decodeBandwidth.values.flatMap { $0 }
         XCTAssertEqual(measured.decodeBandwidth.keys.sorted(), ["f32", "k", "q8_0"])
         XCTAssertEqual(kernels.count, 9)
-        for value in [measured.bandwidth, measured.int8OpsPerSecond, measured.int8DecodeOpsPerSecond, measured.f32FlopsPerSecond,
-                      measured.dispatchSeconds] + kernels {
+        for value in [measured.bandwidth, measured.int8OpsPerSecond, measured.kQuantOpsPerSecond, measured.int8DecodeOpsPerSecond,
+                      measured.f32FlopsPerSecond] + kernels {
             XCTAssertTrue(value.isFinite && value > 0)
         }
+        XCTAssertTrue(measured.productSeconds.isFinite && measured.productSeconds >= 0)
         // A cached profile for this machine is used as it is.
         var cached = measured
         cached.bandwidth = 12_345
