@@ -160,13 +160,8 @@ public final class Llama: CausalLM, PlacedForward, @unchecked Sendable {  // imm
     }
 
     private static func experts(_ w: WeightLoader, _ p: String, _ c: Configuration) throws -> MixtureOfExperts {
-        let gates = try w.experts(p + "ffn_gate_exps.weight", count: c.experts, rows: c.expertDim, cols: c.dim)
-        let ups = try w.experts(p + "ffn_up_exps.weight", count: c.experts, rows: c.expertDim, cols: c.dim)
-        let downs = try w.experts(p + "ffn_down_exps.weight", count: c.experts, rows: c.dim, cols: c.expertDim)
-        var moe = MixtureOfExperts(
-            router: try w.matrix(p + "ffn_gate_inp.weight", rows: c.experts, cols: c.dim),
-            experts: (0..<c.experts).map { GatedMLP(gate: gates[$0], up: ups[$0], down: downs[$0], activation: .silu) },
-            used: c.expertsUsed, normalizeTopK: c.normalizeTopK)
+        var moe = try w.mixtureOfExperts(p, experts: c.experts, used: c.expertsUsed, dim: c.dim, expertDim: c.expertDim,
+                                         normalizeTopK: c.normalizeTopK)
         if c.sharedExpertDim > 0 {
             moe.shared = try mlp(w, p, suffix: "_shexp", c.sharedExpertDim, c)
             // (C) in some files, (1, C) in others

@@ -80,6 +80,18 @@ struct MixtureOfExperts {
 }
 
 extension WeightLoader {
+    /// Layer `p`'s routed SwiGLU experts (`ffn_{gate,up,down}_exps`) and router (`ffn_gate_inp`),
+    /// with no shared expert yet: the family adds its own.
+    func mixtureOfExperts(_ p: String, experts E: Int, used: Int, dim: Int, expertDim: Int, normalizeTopK: Bool) throws -> MixtureOfExperts {
+        let gates = try experts(p + "ffn_gate_exps.weight", count: E, rows: expertDim, cols: dim)
+        let ups = try experts(p + "ffn_up_exps.weight", count: E, rows: expertDim, cols: dim)
+        let downs = try experts(p + "ffn_down_exps.weight", count: E, rows: dim, cols: expertDim)
+        return MixtureOfExperts(
+            router: try matrix(p + "ffn_gate_inp.weight", rows: E, cols: dim),
+            experts: (0..<E).map { GatedMLP(gate: gates[$0], up: ups[$0], down: downs[$0], activation: .silu) },
+            used: used, normalizeTopK: normalizeTopK)
+    }
+
     /// A stacked expert tensor (ggml shape [cols, rows, E]) as E matrices viewed in place, packed.
     func experts(_ name: String, count: Int, rows: Int, cols: Int) throws -> [QuantMatrix] {
         guard let t = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
