@@ -1,6 +1,6 @@
 // The AVX2 variant (x86-64 with AVX2, FMA and F16C): hand-written dot products for Q8_0, Q5_0,
-// Q4_K and Q6_K (dot_x86.inc) and packed matrices (packed_x86.inc) with vpmaddubsw, the rest of
-// the plain C compiled for 256-bit vectors.
+// Q4_K and Q6_K (dot_x86.inc), TQ1_0 and TQ2_0 (ternary_x86.inc) and packed matrices
+// (packed_x86.inc) with vpmaddubsw, the rest of the plain C compiled for 256-bit vectors.
 #if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 #define KERNEL(name) avx2_##name

@@ -238,6 +238,11 @@ final class OpsTests: XCTestCase {
         default: halfOffsets = []
         }
         for b in 0..<bytes.count / type.blockBytes {
+            if type == .tq2_0 {  // ternary: every 2-bit field is 0, 1 or 2 (ggml never writes 3)
+                for i in b * type.blockBytes..<b * type.blockBytes + 64 {
+                    bytes[i] = (0..<4).reduce(0) { $0 | ((bytes[i] >> (2 * $1) & 3) % 3) << (2 * $1) }
+                }
+            }
             for o in halfOffsets {
                 let h = floatToHalf(Float.random(in: 0.001...0.02, using: &rng))
                 bytes[b * type.blockBytes + o] = UInt8(h & 0xFF)

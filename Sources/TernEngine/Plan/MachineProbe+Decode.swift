@@ -8,14 +8,14 @@ extension MachineProbe {
     /// predicts it better than the best).
     ///
     /// - Bandwidth: for each packed layout (Q8_0's, shared by Q4_0 and Q5_0; the K-quants', with
-    ///   Q4_K; F32's) a matrix of `bytes` at rows of each of `MachineProfile.decodeWidths`,
+    ///   Q4_K; F32's; TQ1_0's and TQ2_0's rows as stored) a matrix of `bytes` at rows of each of `MachineProfile.decodeWidths`,
     ///   multiplied by one token: packed bytes over the time per product.
     /// - Fixed cost per product: chains of distinct packed Q8_0 matrices of 256 and of 8192 rows
     ///   (× 1024), `bytes` each, timed per product; the line through (bytes, seconds) of the two
     ///   has the fixed cost as its intercept.
     static func decodeRates(pool: ThreadPool, bytes: Int, rounds: Int = 5) -> (bandwidth: [String: [Double]], productSeconds: Double) {
         var bandwidth: [String: [Double]] = [:]
-        for (layout, type) in [("q8_0", GGMLType.q8_0), ("k", .q4_K), ("f32", .f32)] {
+        for (layout, type) in [("q8_0", GGMLType.q8_0), ("k", .q4_K), ("f32", .f32), ("tq1_0", .tq1_0), ("tq2_0", .tq2_0)] {
             // One raw buffer serves every width: blocks tile the rows, so any row length that is
             // a whole number of blocks views the same bytes.
             let raw = randomBlocks(type, rows: 1, cols: bytes / type.blockBytes * type.blockSize)
@@ -73,9 +73,12 @@ extension MachineProbe {
         }
     }
 
-    /// Bytes of `type`'s packed form of a rows × cols matrix (F32: panels of 16 rows).
+    /// Bytes of `type`'s packed form of a rows × cols matrix (F32: panels of 16 rows; a type
+    /// without a packed form: as stored).
     static func packedBytes(_ type: GGMLType, rows: Int, cols: Int) -> Int {
-        type == .f32 ? (rows + 15) / 16 * 16 * cols * 4 : Int(tern_packed_bytes(Int32(type.rawValue), Int64(rows), Int64(cols)))
+        if type == .f32 { return (rows + 15) / 16 * 16 * cols * 4 }
+        let packed = Int(tern_packed_bytes(Int32(type.rawValue), Int64(rows), Int64(cols)))
+        return packed > 0 ? packed : rows * type.rowBytes(cols)!
     }
 
     private static func median(_ xs: [Double]) -> Double {

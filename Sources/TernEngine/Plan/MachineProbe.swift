@@ -11,8 +11,8 @@ import TernKernels
 ///
 /// - Bandwidth: every thread streams its share of a buffer much larger than the caches (1 GiB),
 ///   summing 64-byte vectors.
-/// - int8: `matmul` of a packed Q8_0 (and a Q4_K) matrix that fits the caches (512 × 1024) by 64
-///   tokens — the kernels prefill runs; and of a larger Q8_0 one (2048 × 2048, 4.7 MB, so a call
+/// - int8: `matmul` of a packed Q8_0 (and a Q4_K, a TQ1_0 and a TQ2_0) matrix that fits the
+///   caches (512 × 1024) by 64 tokens — the kernels prefill runs; and of a larger Q8_0 one (2048 × 2048, 4.7 MB, so a call
 ///   outweighs the thread handoffs) by one token.
 /// - F32: `matmul` of a packed F32 matrix (256 × 512) by 64 tokens.
 /// - Decode kernels and the fixed cost of a product: see `decodeRates` (MachineProbe+Decode).
@@ -31,6 +31,8 @@ public enum MachineProbe {
             bandwidth: bandwidth(pool: pool, bytes: bufferBytes),
             int8OpsPerSecond: quantizedThroughput(pool: pool, type: .q8_0, rows: 512, cols: 1024, tokens: 64),
             kQuantOpsPerSecond: quantizedThroughput(pool: pool, type: .q4_K, rows: 512, cols: 1024, tokens: 64),
+            ternaryOpsPerSecond: ["tq1_0": quantizedThroughput(pool: pool, type: .tq1_0, rows: 512, cols: 1024, tokens: 64),
+                                  "tq2_0": quantizedThroughput(pool: pool, type: .tq2_0, rows: 512, cols: 1024, tokens: 64)],
             int8DecodeOpsPerSecond: quantizedThroughput(pool: pool, type: .q8_0, rows: 2048, cols: 2048, tokens: 1),
             f32FlopsPerSecond: floatThroughput(pool: pool), decodeBandwidth: decode.bandwidth,
             productSeconds: decode.productSeconds, measuredAt: ISO8601DateFormatter().string(from: Date()))
@@ -153,7 +155,12 @@ public enum MachineProbe {
                 words[i] = seed ^ (seed >> 29)
             }
             // The half-precision scales of each block (ggml-common.h layouts).
-            let scales: [Int] = type == .q6_K ? [208] : type.blockSize == 256 ? [0, 2] : [0]
+            let scales: [Int] = switch type {
+            case .q6_K: [208]
+            case .tq1_0: [52]
+            case .tq2_0: [64]
+            default: type.blockSize == 256 ? [0, 2] : [0]
+            }
             let half = floatToHalf(0.01)
             for block in stride(from: 0, to: count, by: type.blockBytes) {
                 for at in scales { bytes[block + at] = UInt8(half & 0xFF); bytes[block + at + 1] = UInt8(half >> 8) }

@@ -9,7 +9,8 @@
 /// Training, in F32 as Tern trains: full fine-tuning keeps weights, gradients and AdamW's two
 /// moments (4 + 4 + 8 bytes per parameter, the "16 bytes per parameter" of mixed-precision
 /// training too: 2 + 2 + 4 master + 8); LoRA keeps the frozen base at its stored (quantized) size and
-/// 16 bytes per adapter parameter. Both need the activations the backward pass reads.
+/// 16 bytes per adapter parameter. Both need the activations the backward pass reads, counted as
+/// Tern's trainer keeps them, with what a plain implementation would keep beside them.
 ///
 ///     let memory = MemoryEstimate(model, context: 2048, batch: 1, loraRank: 16)
 ///     memory.weights[.bf16]          // 2 bytes × parameters
@@ -31,14 +32,28 @@ public struct MemoryEstimate: Sendable {
     /// One training configuration's memory, in bytes.
     public struct Training: Sendable, Codable, Equatable {
         /// Trainable parameters (all of them, or the adapters').
-        public var trainableParameters: Int
+        public let trainableParameters: Int
         /// Weights held: F32 trainable weights, plus a LoRA run's frozen base.
-        public var weights: Int
-        public var gradients: Int
+        public let weights: Int
+        public let gradients: Int
         /// AdamW's first and second moments, F32 each.
-        public var optimizer: Int
-        public var activations: Int
-        public var total: Int { weights + gradients + optimizer + activations }
+        public let optimizer: Int
+        /// What Tern's trainer keeps for the backward pass (see `activationBytes(_:tokens:context:fused:)`).
+        public let activations: Int
+        /// What a plain implementation keeps: the T × V logits and the attention probabilities too.
+        public let plainActivations: Int
+        /// Weights, gradients, optimizer state and (Tern's) activations; stored so JSON carries it.
+        public let total: Int
+
+        public init(trainableParameters: Int, weights: Int, gradients: Int, optimizer: Int, activations: Int, plainActivations: Int) {
+            self.trainableParameters = trainableParameters
+            self.weights = weights
+            self.gradients = gradients
+            self.optimizer = optimizer
+            self.activations = activations
+            self.plainActivations = plainActivations
+            total = weights + gradients + optimizer + activations
+        }
     }
 
     public let weights: [Width: Int]
@@ -67,12 +82,13 @@ public struct MemoryEstimate: Sendable {
         ternInference = ternWeights + cache
         self.loraRank = loraRank
 
-        let activations = Self.activationBytes(model, tokens: context * batch, context: context)
+        let activations = Self.activationBytes(model, tokens: context * batch, context: context, fused: true)
+        let plain = Self.activationBytes(model, tokens: context * batch, context: context, fused: false)
         fullFineTuning = Training(trainableParameters: count.total, weights: 4 * count.total, gradients: 4 * count.total,
-                                  optimizer: 8 * count.total, activations: activations)
+                                  optimizer: 8 * count.total, activations: activations, plainActivations: plain)
         let adapters = Self.loraParameters(model, rank: loraRank)
         lora = Training(trainableParameters: adapters, weights: storedWeights + 4 * adapters, gradients: 4 * adapters,
-                        optimizer: 8 * adapters, activations: activations)
+                        optimizer: 8 * adapters, activations: activations, plainActivations: plain)
     }
 
     /// Adapter parameters of rank r on every projection of the attention (or SSM) and dense MLP
@@ -89,14 +105,19 @@ public struct MemoryEstimate: Sendable {
     /// Activations a backward pass reads, in F32, for `tokens` tokens in sequences of `context`.
     ///
     /// Per layer and token: the two residual inputs and their normalised copies (4C); Q, K, V and
-    /// the attention output (H·Dk + 2·Hkv·D… + H·Dv); the attention probabilities, H·context (no
-    /// flash attention); the MLP's up-projection width three times when gated (gate, up, their
-    /// product) or twice when not, counting only the experts a token uses; for an SSM, its
-    /// in-projection, convolution output and gated output. Plus the logits, V per token. An
-    /// estimate of what a plain implementation stores: recomputation or fused kernels store less.
-    public static func activationBytes(_ model: ModelDescription, tokens: Int, context: Int) -> Int {
+    /// the attention output (H·Dk + Hkv·(Dk + Dv) + H·Dv); the MLP's up-projection width three
+    /// times when gated (gate, up, their product) or twice when not, counting only the experts a
+    /// token uses; for an SSM, its in-projection, convolution output and gated output. Plus the
+    /// final norm's input and output.
+    /// - `fused: false`, a plain implementation: the attention probabilities, H·context per token,
+    ///   and the logits, V per token.
+    /// - `fused: true`, as Tern trains: attention keeps one log-sum-exp per head and token and
+    ///   recomputes the probabilities in the backward (`TrainingAttention`); the loss projects 128
+    ///   tokens at a time and never holds the T × V logits (`FusedCrossEntropy`), so one 128 × V
+    ///   block counts once.
+    public static func activationBytes(_ model: ModelDescription, tokens: Int, context: Int, fused: Bool) -> Int {
         let a = model.attention, C = model.dim
-        var perToken = model.vocabulary + 2 * C
+        var perToken = 2 * C + (fused ? 0 : model.vocabulary)
         for l in 0..<model.layers {
             perToken += 4 * C
             switch a.variant {
@@ -105,11 +126,11 @@ public struct MemoryEstimate: Sendable {
                 perToken += inProjection + channels + 2 * inner
             default:
                 perToken += a.heads * a.keyDim + a.kvHeads * (a.keyDim + a.valueDim) + a.heads * a.valueDim
-                perToken += a.heads * context
+                perToken += a.heads * (fused ? 1 : context)
             }
             perToken += mlpActivations(model, layer: l)
         }
-        return 4 * perToken * tokens
+        return 4 * (perToken * tokens + (fused ? 128 * model.vocabulary : 0))
     }
 
     /// The MLP's saved widths in layer l for one token, read off its up-projections.

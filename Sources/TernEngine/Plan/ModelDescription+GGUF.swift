@@ -20,7 +20,7 @@ extension ModelDescription {
 
     static let ggufReadings: [String: GGUFReading] = [
         "gemma3": .gemma3,
-        "llama": .transformer(), "qwen2": .transformer(), "qwen3": .transformer(),
+        "llama": .transformer(), "bitnet": .transformer(), "qwen2": .transformer(), "qwen3": .transformer(),
         "qwen2moe": .transformer(), "qwen3moe": .transformer(),
         "gpt2": .transformer(), "bloom": .transformer(), "falcon": .transformer(kvHeadsDefault: .one),
         "deepseek2": .latent,

@@ -74,6 +74,8 @@ extension ModelPlan {
                          Self.bytes(t.optimizer), Self.bytes(t.activations), Self.bytes(t.total)])
         }
         out.append(Self.table(rows))
+        out.append("  activations as Tern keeps them (attention's log-sum-exp, the loss 128 tokens at a time); a plain")
+        out.append("  implementation that keeps the probabilities and every logit needs " + Self.bytes(training.full.plainActivations))
 
         out.append("")
         let d = roofline.device
@@ -95,8 +97,9 @@ extension ModelPlan {
             out.append("")
             out.append("Tern on this machine: \(machine.cpu), \(machine.threads) threads, \(machine.isa) kernels"
                        + (p.measuredNow ? " (measured now)" : " (measured \(machine.measuredAt))"))
-            out.append(String(format: "  streaming read %.1f GB/s; int8 %.0f GOP/s (K-quants %.0f, one token %.0f); F32 %.0f GFLOP/s; %.1f µs per product",
-                              machine.bandwidth / 1e9, machine.int8OpsPerSecond / 1e9, machine.kQuantOpsPerSecond / 1e9,
+            let ternary = machine.ternaryOpsPerSecond.sorted { $0.key < $1.key }.map { String(format: ", %@ %.0f", $0.key, $0.value / 1e9) }.joined()
+            out.append(String(format: "  streaming read %.1f GB/s; int8 %.0f GOP/s (K-quants %.0f%@, one token %.0f); F32 %.0f GFLOP/s; %.1f µs per product",
+                              machine.bandwidth / 1e9, machine.int8OpsPerSecond / 1e9, machine.kQuantOpsPerSecond / 1e9, ternary,
                               machine.int8DecodeOpsPerSecond / 1e9, machine.f32FlopsPerSecond / 1e9, machine.productSeconds * 1e6))
             let kernels = machine.decodeBandwidth.sorted { $0.key < $1.key }.map { layout, values in
                 "\(layout) " + values.map { String(format: "%.0f", $0 / 1e9) }.joined(separator: "/")

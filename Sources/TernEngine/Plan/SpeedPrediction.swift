@@ -12,8 +12,8 @@
 ///   cost of each product (thread handoffs, the stream's start); the rest streams at the plain
 ///   bandwidth.
 /// Prefill is compute-bound: its time per token is the matrix FLOPs at the measured int8 rate of
-/// their kernel (Q8_0's or the K-quants'; F32 matrices at the F32 rate) plus attention's FLOPs
-/// over on average half the prompt at the F32 rate.
+/// their kernel (Q8_0's, the K-quants' or the ternary types'; F32 matrices at the F32 rate) plus
+/// attention's FLOPs over on average half the prompt at the F32 rate.
 ///
 ///     let speed = SpeedPrediction(model, machine: profile, context: 64, prompt: 512)
 ///     speed.decodeTokensPerSecond
@@ -72,7 +72,7 @@ public struct SpeedPrediction: Sendable, Codable, Equatable {
             let ops = 2 * Double(t.elementCount) * (routed ? share : 1)
             if t.storage.blockSize > 1 {
                 quantizedOps += ops
-                quantizedSeconds += ops / (MachineProfile.layout(ofType: t.storage.id) == "k" ? machine.kQuantOpsPerSecond : machine.int8OpsPerSecond)
+                quantizedSeconds += ops / machine.prefillOpsPerSecond(layout: MachineProfile.layout(ofType: t.storage.id))
             } else {
                 floatOps += ops
             }
@@ -88,8 +88,7 @@ public struct SpeedPrediction: Sendable, Codable, Equatable {
         }
         let outputOps = output.map { 2 * Double($0.elementCount) } ?? 0
         let outputQuantized = (output?.storage.blockSize ?? 1) > 1
-        let outputRate = output.map { MachineProfile.layout(ofType: $0.storage.id) == "k" } == true
-            ? machine.kQuantOpsPerSecond : machine.int8OpsPerSecond
+        let outputRate = machine.prefillOpsPerSecond(layout: output.flatMap { MachineProfile.layout(ofType: $0.storage.id) })
 
         decodeCacheBytesPerToken = cache
         decodeBytesPerToken = weights + lookup + cache + logits

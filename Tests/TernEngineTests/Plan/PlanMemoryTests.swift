@@ -34,12 +34,16 @@ final class PlanMemoryTests: XCTestCase {
         XCTAssertEqual(memory.fullFineTuning.gradients, 4 * 139_584)
         XCTAssertEqual(memory.fullFineTuning.optimizer, 8 * 139_584)
 
-        // Activations per token, F32: logits 512 + final 2C; per layer 4C, Q 64 + K, V 2·32 + attention
-        // output 64, probabilities 4 heads × context 8, gate/up/product 3 · 128. Sixteen tokens.
-        let perToken = 512 + 128 + 2 * (256 + 64 + 64 + 64 + 4 * 8 + 384)
-        XCTAssertEqual(memory.fullFineTuning.activations, 4 * perToken * 16)
+        // Activations per token, F32, as Tern trains: final 2C; per layer 4C, Q 64 + K, V 2·32 +
+        // attention output 64, one log-sum-exp per head (4), gate/up/product 3 · 128. Sixteen
+        // tokens, plus one 128-token block of logits (128 × 512).
+        let perToken = 128 + 2 * (256 + 64 + 64 + 64 + 4 + 384)
+        XCTAssertEqual(memory.fullFineTuning.activations, 4 * (perToken * 16 + 128 * 512))
         XCTAssertEqual(memory.lora.activations, memory.fullFineTuning.activations)
-        XCTAssertEqual(memory.fullFineTuning.total, 16 * 139_584 + 4 * perToken * 16)
+        XCTAssertEqual(memory.fullFineTuning.total, 16 * 139_584 + 4 * (perToken * 16 + 128 * 512))
+        // A plain implementation: every token's logits (512) and the probabilities, 4 heads × context 8.
+        let plainPerToken = 512 + 128 + 2 * (256 + 64 + 64 + 64 + 4 * 8 + 384)
+        XCTAssertEqual(memory.fullFineTuning.plainActivations, 4 * plainPerToken * 16)
     }
 
     /// Tern's packed sizes: Q8_0 matrices as groups of 8 rows × 32 columns in 288 bytes (1.125 bytes a

@@ -184,6 +184,18 @@ final class PlanReportTests: XCTestCase {
         XCTAssertEqual(speed.prefillTokensPerSecond, 1 / ((matrices + output) / 1e11 + attention / 1e10), accuracy: 1e-6)
     }
 
+    /// Ternary products prefill at their own kernel's rate: the same layer in TQ2_0 (type 35),
+    /// TQ2_0 rate 5e10 (output included), not the Q8_0 rate 2e11 nor TQ1_0's.
+    func testPrefillAtTheTernaryRate() {
+        var profile = machine
+        profile.ternaryOpsPerSecond = ["tq2_0": 5e10, "tq1_0": 1e9]
+        let model = PlanFixtures.decoder(layers: 1, dim: 256, heads: 2, kvHeads: 2, headDim: 128, ffn: 512, vocabulary: 1000, type: 35)
+        let speed = SpeedPrediction(model, machine: profile, context: 8, prompt: 8)
+        let matrices = 2.0 * (4 * 256 * 256 + 3 * 256 * 512)
+        let attention = 4.5 * 2 * 2 * 256, output = 2.0 * 256 * 1000 / 8
+        XCTAssertEqual(speed.prefillTokensPerSecond, 1 / ((matrices + output) / 5e10 + attention / 1e10), accuracy: 1e-6)
+    }
+
     /// Batched decode: the weights once, each sequence's cache and logits; compute when it is the
     /// longer. With a slow int8 rate the batch is compute-bound.
     func testBatchedDecode() throws {
@@ -205,10 +217,11 @@ final class PlanReportTests: XCTestCase {
         let home = temporary("home").path
         let measured = MachineProbe.measure(threads: 2, bufferBytes: 64 << 20, kernelBytes: 4 << 20)
         let kernels = measured.decodeBandwidth.values.flatMap { $0 }
-        XCTAssertEqual(measured.decodeBandwidth.keys.sorted(), ["f32", "k", "q8_0"])
-        XCTAssertEqual(kernels.count, 9)
+        XCTAssertEqual(measured.decodeBandwidth.keys.sorted(), ["f32", "k", "q8_0", "tq1_0", "tq2_0"])
+        XCTAssertEqual(kernels.count, 15)
+        XCTAssertEqual(measured.ternaryOpsPerSecond.keys.sorted(), ["tq1_0", "tq2_0"])
         for value in [measured.bandwidth, measured.int8OpsPerSecond, measured.kQuantOpsPerSecond, measured.int8DecodeOpsPerSecond,
-                      measured.f32FlopsPerSecond] + kernels {
+                      measured.f32FlopsPerSecond] + kernels + measured.ternaryOpsPerSecond.values {
             XCTAssertTrue(value.isFinite && value > 0)
         }
         XCTAssertTrue(measured.productSeconds.isFinite && measured.productSeconds >= 0)
