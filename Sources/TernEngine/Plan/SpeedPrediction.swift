@@ -4,7 +4,8 @@
 /// Decode reads every weight a token passes through once per token: the matrices in the packed
 /// form Tern's kernels read (`PlannedTensor.ternBytes`, which asks `tern_packed_bytes`, so a new
 /// kernel layout changes the prediction by itself), only the used share of routed experts, one
-/// embedding row, the norms, the whole KV cache at the context, and the logits written.
+/// embedding row, the norms, the whole KV cache at the context (an SSM's state read and written
+/// back), and the logits written.
 /// - The memory roofline divides those bytes by the streaming bandwidth: the speed no decoder
 ///   on this machine can beat.
 /// - Tern's prediction divides each matrix's bytes by the bandwidth its own decode kernel was
@@ -44,7 +45,10 @@ public struct SpeedPrediction: Sendable, Codable, Equatable {
         self.batch = batch
         let share = model.experts.map { Double($0.used) / Double($0.count) } ?? 1
         let kv = KVCacheSize(model)
-        let cache = Double(kv.bytes(context: context))
+        // A state-space model reads its state and writes it back every token; a KV cache is read
+        // (one new row written).
+        let recurrent: Bool = if case .stateSpace = model.attention.variant { true } else { false }
+        let cache = Double(kv.bytes(context: context)) * (recurrent ? 2 : 1)
         let logits = 4 * Double(model.vocabulary)
 
         // Weights one token reads, the time Tern's kernels take to stream them, and the

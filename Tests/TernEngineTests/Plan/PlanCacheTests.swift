@@ -58,6 +58,13 @@ final class PlanCacheTests: XCTestCase {
         XCTAssertEqual(deepseek.mhaBytesPerToken, 2 * 4 * (24 + 16) * 2)
         let mamba = KVCacheSize(try PlanFixtures.model(gguf: "mamba2"))
         XCTAssertEqual(mamba.stateBytesPerSequence, 2 * (3 * 192 + 16 * 128) * 4)
+        // Decode reads the state and writes it back, whatever the context.
+        let machine = MachineProfile(cpu: "test CPU", isa: "generic", threads: 2, bandwidth: 1e10, int8OpsPerSecond: 2e11,
+                                     int8DecodeOpsPerSecond: 5e10, f32FlopsPerSecond: 1e10, measuredAt: "")
+        for context in [16, 4096] {
+            let speed = SpeedPrediction(try PlanFixtures.model(gguf: "mamba2"), machine: machine, context: context, prompt: 8)
+            XCTAssertEqual(speed.decodeCacheBytesPerToken, Double(2 * mamba.stateBytesPerSequence))
+        }
         XCTAssertEqual(try PlanFixtures.model(gguf: "falcon").attention.variant, .multiQuery)
         XCTAssertEqual(try PlanFixtures.model(gguf: "llama").attention.variant, .groupedQuery(groups: 2))
         XCTAssertEqual(try PlanFixtures.model(gguf: "gpt2").attention.variant, .multiHead)
