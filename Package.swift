@@ -49,11 +49,11 @@ let package = Package(
         .target(name: "TernTraining", dependencies: ["TernCKernels", "TernKernels", "TernGGUF", "TernModels", "TernTokenizers", "TernLM", "TernEmbeddings"], swiftSettings: fast),
         .target(name: "TernRL", dependencies: ["TernTraining", "TernEngine", "TernModels", "TernSearch"], swiftSettings: fast),
         .target(name: "TernServer", dependencies: [
-            "TernLM",
+            "TernLM", "TernEngine", "TernEnsembles", "TernTokenizers",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        ], resources: [.copy("Playground")]),
         .executableTarget(name: "tern", dependencies: [
             "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms", "TernSearch", "TernEnsembles", "TernTraining", "TernRL", "TernCKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

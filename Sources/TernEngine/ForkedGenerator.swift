@@ -27,17 +27,29 @@ public struct ForkedGenerator {
     /// that sequence did not evaluate itself: the shared start's evaluation (or its reuse from the
     /// previous request) counts on the first sequence, each distinct rest on the first sequence
     /// that has it.
+    ///
+    /// `onToken` receives (sequence index, the result so far) after each token a sequence
+    /// generates (its `ids`, and with logprobs its `logprobs` and `topLogprobs`, end with it),
+    /// after that step's `onText`.
     public func generate(prompts: [[Int]], options: [GenerationOptions],
                          isCancelled: () -> Bool = { false },
-                         onText: (Int, String) -> Void = { _, _ in }) throws -> [GenerationResult] {
+                         onText: (Int, String) -> Void = { _, _ in },
+                         onToken: (Int, GenerationResult) -> Void = { _, _ in }) throws -> [GenerationResult] {
         precondition(!options.isEmpty && prompts.count == options.count, "one prompt per sequence")
         if options.count == 1 {  // one sequence decodes on the session itself
-            return [try Generator(session: session).generate(tokens: prompts[0], options: options[0], isCancelled: isCancelled) { onText(0, $0) }]
+            return [try Generator(session: session).generate(tokens: prompts[0], options: options[0], isCancelled: isCancelled,
+                                                             onText: { onText(0, $0) }, onToken: { onToken(0, $0) })]
         }
         let t0 = Date()
         let (shared, reused, promptLogits) = try evaluateSharedStart(prompts)
         let t1 = Date()
         var sequences = options.indices.map { SequenceDecoder(prompt: prompts[$0], options: options[$0], tokenizer: session.tokenizer) }
+        func step(_ i: Int, _ logits: UnsafeBufferPointer<Float>, cancelled: Bool) -> Int? {
+            let before = sequences[i].result.ids.count
+            let token = sequences[i].next(logits, cancelled: cancelled, onText: { onText(i, $0) })
+            if sequences[i].result.ids.count > before { onToken(i, sequences[i].result) }
+            return token
+        }
         for i in sequences.indices {
             sequences[i].result.promptSeconds = t1.timeIntervalSince(t0)
         }
@@ -69,7 +81,7 @@ public struct ForkedGenerator {
             for i in members {
                 let evaluated = (i == members[0] ? rest.count : 0) + (i == 0 ? shared.count - reused : 0)
                 sequences[i].result.reusedPromptTokens = prompts[i].count - evaluated
-                if let t = sequences[i].next(logits, cancelled: isCancelled(), onText: { onText(i, $0) }) {
+                if let t = step(i, logits, cancelled: isCancelled()) {
                     next[i] = t
                     live[i] = true
                 }
@@ -87,7 +99,7 @@ public struct ForkedGenerator {
             let cancelled = isCancelled()
             for (k, i) in rows.enumerated() {
                 let row = UnsafeBufferPointer(rebasing: logits[(k * V)..<((k + 1) * V)])
-                if let t = sequences[i].next(row, cancelled: cancelled, onText: { onText(i, $0) }) {
+                if let t = step(i, row, cancelled: cancelled) {
                     next[i] = t
                 } else {
                     live[i] = false

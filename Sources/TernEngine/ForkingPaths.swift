@@ -24,6 +24,8 @@ public struct ForkingPaths {
         public var temperature: Float = 1
         /// nil: the base path is greedy; else sampled at `temperature` from this seed.
         public var baseSeed: UInt64?
+        /// A base path given as tokens (an output already generated), instead of generating one.
+        public var basePath: [Int]?
         public var seed: UInt64 = 1
         public var stop: [String] = []
         /// A total-variation shift at least this large between neighbouring positions marks a forking token.
@@ -77,8 +79,16 @@ public struct ForkingPaths {
         var base = GenerationOptions(maxTokens: options.maxTokens, stop: options.stop)
         base.sampling.temperature = options.baseSeed == nil ? 0 : options.temperature
         base.sampling.seed = options.baseSeed
-        let path = try Generator(session: session).generate(tokens: prompt, options: base)
-        var evaluated = path.promptTokens.count - path.reusedPromptTokens, generated = path.ids.count
+        let path: (ids: [Int], text: String)
+        var evaluated = 0, generated = 0
+        if let given = options.basePath {
+            path = (given, tokenizer.decode(given, renderSpecial: false))
+        } else {
+            let r = try Generator(session: session).generate(tokens: prompt, options: base)
+            path = (r.ids, r.text)
+            evaluated = r.promptTokens.count - r.reusedPromptTokens
+            generated = r.ids.count
+        }
         let baseOutcome = outcome(path.text) ?? Self.none
 
         var positions: [Position] = []

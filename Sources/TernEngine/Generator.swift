@@ -66,10 +66,11 @@ public struct Generator {
 
     /// Generates after the prompt `promptIDs` (already tokenized, BOS included if wanted).
     /// `isCancelled` is asked before every token; when it answers true generation ends with
-    /// finish reason `.cancelled`.
+    /// finish reason `.cancelled`. `onToken` gets the result so far after each generated token.
     public func generate(tokens promptIDs: [Int], options: GenerationOptions,
                          isCancelled: () -> Bool = { false },
-                         onText: (String) -> Void = { _ in }) throws -> GenerationResult {
+                         onText: (String) -> Void = { _ in },
+                         onToken: (GenerationResult) -> Void = { _ in }) throws -> GenerationResult {
         let t0 = Date()
         let reused = try prefill(promptIDs)
         var logits = try session.evaluate(Array(promptIDs[reused...]))
@@ -77,7 +78,11 @@ public struct Generator {
         var sequence = SequenceDecoder(prompt: promptIDs, options: options, tokenizer: session.tokenizer)
         sequence.result.promptSeconds = t1.timeIntervalSince(t0)
         sequence.result.reusedPromptTokens = reused
-        while let token = sequence.next(UnsafeBufferPointer(logits), cancelled: isCancelled(), onText: onText) {
+        while true {
+            let before = sequence.result.ids.count
+            let next = sequence.next(UnsafeBufferPointer(logits), cancelled: isCancelled(), onText: onText)
+            if sequence.result.ids.count > before { onToken(sequence.result) }
+            guard let token = next else { break }
             if session.tokens.count >= session.contextSize { sequence.finish(.length, onText: onText); break }
             logits = try session.evaluate([token])
         }

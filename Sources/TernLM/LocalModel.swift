@@ -24,7 +24,7 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
 
     /// The weights and tokenizer, shareable with other `LocalModel`s (each keeps its own KV cache).
     public let loaded: LoadedModel
-    private let session: Session
+    let session: Session  // used only on the engine thread (`run`)
     private let queue = DispatchQueue(label: "tern.local-model", qos: .userInitiated)
     private let waiting = LockedCounter()
     private let prefilled = LockedCounter()
@@ -205,7 +205,7 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
     // MARK: Engine thread
 
     /// Runs `body` on the engine thread in turn; cancelling the calling task sets its flag.
-    private func run<T: Sendable>(_ body: @escaping @Sendable (CancelFlag) throws -> T) async throws -> T {
+    func run<T: Sendable>(_ body: @escaping @Sendable (CancelFlag) throws -> T) async throws -> T {
         let flag = CancelFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, Error>) in
@@ -271,9 +271,25 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
         var firstToken: Date?
         forgetUnlessCaching()
         // All choices fork from one evaluation of what their prompts share and decode as a batch.
-        let results = try ForkedGenerator(session: session).generate(prompts: prompts, options: options, isCancelled: { cancel.isSet }) { i, text in
-            if firstToken == nil { firstToken = Date() }
-            if !text.isEmpty { onChunk(owner[i].request, .text(choice: owner[i].choice, text, logprobs: [])) }
+        // With logprobs, text waits for the token that completes it, so each chunk carries its
+        // tokens' logprobs (text flushed at the end, held back as a possible stop string, comes last).
+        var pending = [String](repeating: "", count: options.count)
+        let streamsLogprobs = owner.map { requests[$0.request].parameters.logprobs }
+        let results = try ForkedGenerator(session: session).generate(prompts: prompts, options: options, isCancelled: { cancel.isSet },
+            onText: { i, text in
+                if firstToken == nil { firstToken = Date() }
+                if streamsLogprobs[i] { pending[i] += text } else if !text.isEmpty {
+                    onChunk(owner[i].request, .text(choice: owner[i].choice, text, logprobs: []))
+                }
+            },
+            onToken: { i, result in
+                guard streamsLogprobs[i], let id = result.ids.last, let lp = result.logprobs.last, let top = result.topLogprobs.last else { return }
+                let k = requests[owner[i].request].parameters.topLogprobs
+                onChunk(owner[i].request, .text(choice: owner[i].choice, pending[i], logprobs: [Self.tokenLogprob(tokenizer, id, lp, top, k)]))
+                pending[i] = ""
+            })
+        for i in pending.indices where !pending[i].isEmpty {
+            onChunk(owner[i].request, .text(choice: owner[i].choice, pending[i], logprobs: []))
         }
         prefilled.add(results.reduce(0) { $0 + $1.promptTokens.count - $1.reusedPromptTokens })
         var choices = [[Choice]](repeating: [], count: requests.count), generated = [Int](repeating: 0, count: requests.count)
@@ -283,10 +299,7 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
             var logprobs: [TokenLogprob]?
             if p.logprobs {
                 logprobs = zip(result.ids, zip(result.logprobs, result.topLogprobs)).map { id, lp in
-                    TokenLogprob(token: tokenizer.decode([id], renderSpecial: true), id: id, logprob: lp.0,
-                                 top: lp.1.prefix(p.topLogprobs).map {
-                                     .init(token: tokenizer.decode([$0.id], renderSpecial: true), id: $0.id, logprob: $0.logprob)
-                                 })
+                    Self.tokenLogprob(tokenizer, id, lp.0, lp.1, p.topLogprobs)
                 }
             }
             let finish: FinishReason = result.finishReason == .cancelled ? .cancelled : result.finishReason == .stop ? .stop : .length
@@ -301,6 +314,12 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
                                         timeToFirstToken: firstToken.map { $0.timeIntervalSince(started) }),
                        renderedPrompt: rendered[r])
         }
+    }
+
+    private static func tokenLogprob(_ tokenizer: any Tokenizer, _ id: Int, _ logprob: Double,
+                                     _ top: [(id: Int, logprob: Double)], _ k: Int) -> TokenLogprob {
+        TokenLogprob(token: tokenizer.decode([id], renderSpecial: true), id: id, logprob: logprob,
+                     top: top.prefix(k).map { .init(token: tokenizer.decode([$0.id], renderSpecial: true), id: $0.id, logprob: $0.logprob) })
     }
 
     /// Without the prompt cache, the next request starts from an empty session.

@@ -15,6 +15,10 @@ struct APIError: Error {
         APIError(status: .badRequest, message: "'\(field)' \(problem)", type: "invalid_request_error", code: "invalid_value", param: field)
     }
 
+    static func notFound(_ message: String) -> APIError {
+        APIError(status: .notFound, message: message, type: "invalid_request_error", code: "not_found", param: nil)
+    }
+
     static func malformed(_ detail: String) -> APIError {
         APIError(status: .badRequest, message: "malformed JSON body: \(detail)", type: "invalid_request_error", code: "invalid_json", param: nil)
     }

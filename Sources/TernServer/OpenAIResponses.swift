@@ -63,10 +63,12 @@ enum OpenAIResponses {
         ])
     }
 
-    /// One streamed chunk: a delta of choice `index` (chat) or its text (completions).
+    /// One streamed chunk: a delta of choice `index` (chat) or its text (completions), with the
+    /// logprobs of the tokens in it when the request asked for them.
     static func chunk(chat: Bool, id: String, created: Int, model: String, index: Int, text: String?,
-                      role: Bool = false, finish: FinishReason? = nil) -> JSONValue {
-        var choice: [String: JSONValue] = ["index": .number(Double(index)), "logprobs": .null,
+                      role: Bool = false, finish: FinishReason? = nil, logprobs: [TokenLogprob]? = nil) -> JSONValue {
+        var choice: [String: JSONValue] = ["index": .number(Double(index)),
+                                           "logprobs": chat ? chatLogprobs(logprobs) : textLogprobs(logprobs),
                                            "finish_reason": finish.map(Self.finish) ?? .null]
         if chat {
             var delta: [String: JSONValue] = [:]

@@ -5,7 +5,9 @@ import NIOCore
 import TernLM
 
 /// An OpenAI-compatible HTTP API over any `LanguageModel`s: chat and text completions (streamed
-/// as server-sent events or not), embeddings, the model list, health and Prometheus metrics.
+/// as server-sent events or not, with logprobs), embeddings, the model list, health and
+/// Prometheus metrics; and the playground page at `/` with Tern's own endpoints under /tern/v1
+/// (PlaygroundAPI).
 ///
 /// Every error is answered in OpenAI's JSON shape with a fitting status (400 for malformed JSON
 /// or bad fields, 401, 404 for an unknown model, 413, 429 when a model's queue is full). A client
@@ -17,14 +19,18 @@ public struct OpenAIServer: Sendable {
     public let models: [any LanguageModel]
     public let apiKey: String?
     public let maxBodyBytes: Int
+    /// The trace store the playground's trace views read (nil: tracing is off).
+    public let traces: TraceStore?
     let metrics = ServerMetrics()
+    let assets = PlaygroundAssets()
 
     /// The first model answers requests that name no model.
-    public init(models: [any LanguageModel], apiKey: String? = nil, maxBodyBytes: Int = 4 << 20) {
+    public init(models: [any LanguageModel], apiKey: String? = nil, maxBodyBytes: Int = 4 << 20, traces: TraceStore? = nil) {
         precondition(!models.isEmpty, "a server needs a model")
         self.models = models
         self.apiKey = apiKey
         self.maxBodyBytes = maxBodyBytes
+        self.traces = traces
     }
 
     /// Serves until the process gets SIGTERM or SIGINT, or the calling task is cancelled; either
@@ -47,6 +53,11 @@ public struct OpenAIServer: Sendable {
 
     func router() -> Router<ConnectionContext> {
         let router = Router(context: ConnectionContext.self)
+        // The playground page: static files, open without the key (the page asks for it and sends
+        // it with every API call).
+        router.get("/") { _, _ in assets.response("index.html") }
+        router.get("playground/:file") { _, context in assets.response(context.parameters.get("file") ?? "") }
+        addPlaygroundRoutes(to: router)
         router.get("health") { _, _ in jsonResponse(JSONValue.object(["status": .string("ok")])) }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -93,7 +104,7 @@ public struct OpenAIServer: Sendable {
 
     /// Checks the key, reads the body within the size limit, runs `handle`, and turns any error
     /// into OpenAI's error shape; counts the request for /metrics.
-    private func answer(_ endpoint: String, _ request: Request, _ handle: (ByteBuffer) async throws -> Response) async -> Response {
+    func answer(_ endpoint: String, _ request: Request, _ handle: (ByteBuffer) async throws -> Response) async -> Response {
         let start = Date()
         metrics.started()
         var status = 200
@@ -118,7 +129,7 @@ public struct OpenAIServer: Sendable {
         }
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
         guard body.readableBytes > 0 else { throw APIError.malformed("the body is empty") }
         let data = Data(body.readableBytesView)
         do {
@@ -133,7 +144,7 @@ public struct OpenAIServer: Sendable {
         }
     }
 
-    private func model(named name: String?) throws -> any LanguageModel {
+    func model(named name: String?) throws -> any LanguageModel {
         guard let name, !name.isEmpty else { return models[0] }
         guard let m = models.first(where: { $0.name == name }) else { throw APIError.unknownModel(name, served: models.map(\.name)) }
         return m
@@ -162,8 +173,9 @@ public struct OpenAIServer: Sendable {
                 }
                 for try await chunk in stream {  // a failed write (client gone) ends the loop and cancels the stream
                     switch chunk {
-                    case .text(let i, let text, _):
-                        try await send(OpenAIResponses.chunk(chat: chat, id: id, created: created, model: model.name, index: i, text: text))
+                    case .text(let i, let text, let logprobs):
+                        try await send(OpenAIResponses.chunk(chat: chat, id: id, created: created, model: model.name, index: i, text: text,
+                                                             logprobs: request.parameters.logprobs ? logprobs : nil))
                     case .done(let c):
                         metrics.count(c.usage)
                         for (i, ch) in c.choices.enumerated() {

@@ -47,10 +47,10 @@ struct Serve: AsyncParsableCommand {
             models.append(MixtureOfAgents.selfMoA(name: "self-moa-\(n)", model: model, samples: n))
         }
         if let name = embeddingModel { models.append(try trace.wrap(try Embed.load(name, threads: modelOptions.threads))) }
-        let server = OpenAIServer(models: models, apiKey: apiKey)
+        let server = OpenAIServer(models: models, apiKey: apiKey, traces: trace.enabled ? try TraceStore.open(path: trace.path) : nil)
         let host = self.host, names = models.map(\.name).joined(separator: ", ")
         try await server.run(host: host, port: port) { bound in
-            note("tern serve: \(names) on http://\(host):\(bound)/v1")
+            note("tern serve: \(names) on http://\(host):\(bound)/v1, the playground on http://\(host):\(bound)/")
         }
     }
 }

@@ -36,6 +36,23 @@ final class ForkingPathsTests: XCTestCase {
         // by K × (remaining length + slack) per position.
         XCTAssertLessThanOrEqual(report.evaluatedPromptTokens, prompt.count + 2 * 8)
         XCTAssertLessThanOrEqual(report.generatedTokens, 8 + (0..<8).reduce(0) { $0 + 4 * (8 - $1 + 4) })
+
+        // A base path given as tokens (the playground's current output) is analysed as it is:
+        // the greedy path given back gives the same report; another path gives its own.
+        var given = options
+        given.basePath = report.positions.map(\.tokenID)
+        let again = try ForkingPaths(session: Session(loaded, contextSize: 512)).run(prompt: prompt, options: given) { text in
+            text.matches(of: /-?\d+/).last.map { String($0.output) }
+        }
+        XCTAssertEqual(again.baseText, report.baseText)
+        XCTAssertEqual(again.positions.map(\.outcomes), report.positions.map(\.outcomes))
+        given.basePath = loaded.tokenizer.encode(" 42", addSpecial: false, parseSpecial: false)
+        let other = try ForkingPaths(session: Session(loaded, contextSize: 512)).run(prompt: prompt, options: given) { text in
+            text.matches(of: /-?\d+/).last.map { String($0.output) }
+        }
+        XCTAssertEqual(other.baseText, " 42")
+        XCTAssertEqual(other.baseOutcome, "42")
+        XCTAssertEqual(other.positions.count, given.basePath?.count)
     }
 
     func testTotalVariation() {

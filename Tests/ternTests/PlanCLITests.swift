@@ -22,7 +22,7 @@ final class PlanCLITests: XCTestCase {
             .first { $0.hasPrefix("model name") }.map { $0.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces) } ?? "x86-64 CPU"
         let isa = String(cString: tern_kernel_isa())
         let profile: [String: Any] = [
-            "version": 4, "cpu": cpu, "isa": isa, "threads": 2, "bandwidth": 1e10, "int8OpsPerSecond": 2e11, "kQuantOpsPerSecond": 2e11,
+            "version": 5, "cpu": cpu, "isa": isa, "threads": 2, "bandwidth": 1e10, "int8OpsPerSecond": 2e11, "kQuantOpsPerSecond": 2e11,
             "ternaryOpsPerSecond": [String: Double](), "int8DecodeOpsPerSecond": 5e10, "f32FlopsPerSecond": 1e10,
             "decodeBandwidth": [String: [Double]](),
             "productSeconds": 0, "measuredAt": "2026-01-01T00:00:00Z",

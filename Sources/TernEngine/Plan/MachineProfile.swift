@@ -4,9 +4,9 @@ import Foundation
 /// numbers `tern plan --device cpu` predicts Tern's own speed from.
 public struct MachineProfile: Codable, Sendable, Equatable {
     /// Bumped when the measurements change meaning, so old caches are measured again.
-    public static let currentVersion = 4
+    public static let currentVersion = 5
     /// Row lengths (matrix columns) at which the decode kernels' bandwidth is measured.
-    public static let decodeWidths = [512, 2048, 8192]
+    public static let decodeWidths = [128, 512, 2048, 8192]
 
     public var version = MachineProfile.currentVersion
     public var cpu: String
@@ -86,6 +86,15 @@ public struct MachineProfile: Codable, Sendable, Equatable {
         if layout == "k" { return kQuantOpsPerSecond }
         if let layout, let rate = ternaryOpsPerSecond[layout] { return rate }
         return int8OpsPerSecond
+    }
+
+    /// Bytes/s for what decode reads outside the weight products (the KV cache or an SSM's state,
+    /// an embedding row, the logits): what the F32 kernel streams its widest rows at, a rate that
+    /// Tern's own loops attain, where the plain streaming probe finds a best case that on a shared
+    /// machine swings by tens of percent from one measurement to the next.
+    public var streamingBandwidth: Double {
+        guard let f32 = decodeBandwidth["f32"]?.last, f32 > 0 else { return bandwidth }
+        return min(bandwidth, f32)
     }
 
     /// This machine as a roofline device: int8 operations (the quantized kernels') over the

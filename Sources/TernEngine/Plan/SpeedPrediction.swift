@@ -10,8 +10,8 @@
 ///   on this machine can beat.
 /// - Tern's prediction divides each matrix's bytes by the bandwidth its own decode kernel was
 ///   measured to stream that layout at, for rows of that length, and adds the measured fixed
-///   cost of each product (thread handoffs, the stream's start); the rest streams at the plain
-///   bandwidth.
+///   cost of each product (thread handoffs, the stream's start); the rest streams at
+///   `MachineProfile.streamingBandwidth`.
 /// Prefill is compute-bound: its time per token is the matrix FLOPs at the measured int8 rate of
 /// their kernel (Q8_0's, the K-quants' or the ternary types'; F32 matrices at the F32 rate) plus
 /// attention's FLOPs over on average half the prompt at the F32 rate.
@@ -98,7 +98,7 @@ public struct SpeedPrediction: Sendable, Codable, Equatable {
         decodeBytesPerToken = weights + lookup + cache + logits
         decodeProducts = products
         rooflineDecodeTokensPerSecond = machine.bandwidth / decodeBytesPerToken
-        let rest = (lookup + cache + logits) / machine.bandwidth
+        let rest = (lookup + cache + logits) / machine.streamingBandwidth
         decodeTokensPerSecond = 1 / (kernelSeconds + rest + Double(products) * machine.productSeconds)
 
         // Prefill: causal attention over on average (prompt + 1) / 2 positions (capped by windows).

@@ -146,10 +146,11 @@ final class PlanReportTests: XCTestCase {
     /// Tern's kernels: rows of 1024 sit halfway (in log) between the widths 512 and 2048.
     func testKernelBandwidthInterpolation() {
         var profile = machine
-        profile.decodeBandwidth = ["q8_0": [10, 20, 40]]
+        profile.decodeBandwidth = ["q8_0": [5, 10, 20, 40]]
         XCTAssertEqual(profile.decodeBandwidth(layout: "q8_0", cols: 1024), 15, accuracy: 1e-12)
         XCTAssertEqual(profile.decodeBandwidth(layout: "q8_0", cols: 4096), 30, accuracy: 1e-12)
-        XCTAssertEqual(profile.decodeBandwidth(layout: "q8_0", cols: 64), 10)
+        XCTAssertEqual(profile.decodeBandwidth(layout: "q8_0", cols: 256), 7.5, accuracy: 1e-12)
+        XCTAssertEqual(profile.decodeBandwidth(layout: "q8_0", cols: 64), 5)
         XCTAssertEqual(profile.decodeBandwidth(layout: "q8_0", cols: 1 << 20), 40)
         XCTAssertEqual(profile.decodeBandwidth(layout: "k", cols: 1024), 1e10)  // not measured: the plain bandwidth
         XCTAssertEqual(profile.decodeBandwidth(layout: nil, cols: 1024), 1e10)
@@ -158,15 +159,17 @@ final class PlanReportTests: XCTestCase {
         XCTAssertNil(MachineProfile.layout(ofType: 3))  // Q4_1 is read as stored
     }
 
-    /// The tiny F32 Llama with its F32 products streaming at 5 GB/s and 1 µs per product: the
-    /// matrices (294 912 + 131 072 bytes) at the kernel's rate, norms, embedding row, cache and
-    /// logits at the plain 10 GB/s, and 15 products.
+    /// The tiny F32 Llama with its F32 products streaming at 5 GB/s (8 GB/s for the widest rows)
+    /// and 1 µs per product: the matrices (294 912 + 131 072 bytes, rows of 64 and 128) at the
+    /// kernel's rate; norms, embedding row, cache and logits at the widest F32 rate, 8 GB/s, below
+    /// the probe's 10 GB/s; and 15 products.
     func testTernKernelPredictionByHand() throws {
         var profile = machine
-        profile.decodeBandwidth = ["f32": [5e9, 5e9, 5e9]]
+        profile.decodeBandwidth = ["f32": [5e9, 5e9, 5e9, 8e9]]
         profile.productSeconds = 1e-6
+        XCTAssertEqual(profile.streamingBandwidth, 8e9)
         let speed = SpeedPrediction(try PlanFixtures.model(gguf: "llama"), machine: profile, context: 10, prompt: 8)
-        let seconds = (294_912.0 + 131_072) / 5e9 + (1280.0 + 256 + 2560 + 2048) / 1e10 + 15e-6
+        let seconds = (294_912.0 + 131_072) / 5e9 + (1280.0 + 256 + 2560 + 2048) / 8e9 + 15e-6
         XCTAssertEqual(speed.decodeTokensPerSecond, 1 / seconds, accuracy: 1e-6)
         XCTAssertEqual(speed.rooflineDecodeTokensPerSecond, 1e10 / 432_128, accuracy: 1e-9)
     }
@@ -218,7 +221,7 @@ final class PlanReportTests: XCTestCase {
         let measured = MachineProbe.measure(threads: 2, bufferBytes: 64 << 20, kernelBytes: 4 << 20)
         let kernels = measured.decodeBandwidth.values.flatMap { $0 }
         XCTAssertEqual(measured.decodeBandwidth.keys.sorted(), ["f32", "k", "q8_0", "tq1_0", "tq2_0"])
-        XCTAssertEqual(kernels.count, 15)
+        XCTAssertEqual(kernels.count, 20)
         XCTAssertEqual(measured.ternaryOpsPerSecond.keys.sorted(), ["tq1_0", "tq2_0"])
         for value in [measured.bandwidth, measured.int8OpsPerSecond, measured.kQuantOpsPerSecond, measured.int8DecodeOpsPerSecond,
                       measured.f32FlopsPerSecond] + kernels + measured.ternaryOpsPerSecond.values {
