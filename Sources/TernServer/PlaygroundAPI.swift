@@ -57,7 +57,18 @@ extension OpenAIServer {
                     throw APIError.badField(r.question == nil ? "question" : r.a == nil ? "a" : "b", "is required")
                 }
                 let judge = PairwiseJudge(model: try self.model(named: r.model), mode: r.mode == "likelihood" ? .likelihood : .generate)
-                let j = try await judge.compare(question: question, a: a, b: b)
+                // Traced as one span holding both orders' calls, with the verdict on it.
+                let j: PairwiseJudge.Judgment
+                if let store = traces {
+                    j = try await store.span("judge", attributes: ["question": .string(question)]) {
+                        let j = try await judge.compare(question: question, a: a, b: b)
+                        try store.annotate(["verdict": .string(j.verdict.rawValue), "in_order": j.inOrder.map { .string($0.rawValue) } ?? .null,
+                                            "swapped": j.swapped.map { .string($0.rawValue) } ?? .null])
+                        return j
+                    }
+                } else {
+                    j = try await judge.compare(question: question, a: a, b: b)
+                }
                 return jsonResponse(JSONValue.object([
                     "verdict": .string(j.verdict.rawValue),
                     "in_order": j.inOrder.map { .string($0.rawValue) } ?? .null,
@@ -69,17 +80,17 @@ extension OpenAIServer {
         router.get("tern/v1/traces") { request, _ in
             await answer("traces", request) { _ in
                 let store = try tracesOrThrow()
-                let q = request.uri.queryParameters
+                let q = Self.formQuery(request.uri.query)
                 func number(_ key: String) throws -> Double? {
-                    guard let v = q[key[...]].map(String.init), !v.isEmpty else { return nil }
+                    guard let v = q[key], !v.isEmpty else { return nil }
                     guard let d = Double(v) else { throw APIError.badField(key, "must be a number, got '\(v)'") }
                     return d
                 }
                 let limit = Int(try number("limit") ?? 25), offset = Int(try number("offset") ?? 0)
                 guard (1...200).contains(limit) else { throw APIError.badField("limit", "must be 1 to 200, got \(limit)") }
                 guard offset >= 0 else { throw APIError.badField("offset", "must not be negative") }
-                let query = TraceQuery(model: q["model"].map(String.init), kind: q["kind"].map(String.init), since: try number("since"),
-                                       until: try number("until"), text: q["q"].map(String.init), limit: limit, offset: offset)
+                let query = TraceQuery(model: q["model"], kind: q["kind"], since: try number("since"),
+                                       until: try number("until"), text: q["q"], limit: limit, offset: offset)
                 let page = try store.calls(matching: query)
                 let facets = try store.facets()
                 return jsonResponse(JSONValue.object([
@@ -160,6 +171,18 @@ extension OpenAIServer {
         return .object(["span_id": .string(span.spanID), "name": .string(span.name), "started_at": .number(span.startedAt),
                         "ended_at": span.endedAt.map { .number($0) } ?? .null, "attributes": attributes,
                         "calls": .array(try store.calls(under: span.spanID).map(summary)), "children": .array(children)])
+    }
+
+    /// A query string as forms and `URLSearchParams` write it: `+` is a space, `%XX` a byte.
+    static func formQuery(_ raw: String?) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in (raw ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            if let key = parts.first, !key.isEmpty { out[key] = parts.count > 1 ? parts[1] : "" }
+        }
+        return out
     }
 
     /// The first group (or the whole match) of the regex's last match.

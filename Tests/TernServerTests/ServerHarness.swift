@@ -32,4 +32,11 @@ final class ServerHarness: @unchecked Sendable {
         let bytes = try await response.body.collect(upTo: 16 << 20)
         return (Int(response.status.code), String(buffer: bytes))
     }
+
+    /// The headers of a GET.
+    func headers(_ path: String) async throws -> HTTPHeaders {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)" + path), timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 16 << 20)
+        return response.headers
+    }
 }

@@ -20,7 +20,10 @@ extension MachineProbe {
             // a whole number of blocks views the same bytes.
             let raw = randomBlocks(type, rows: 1, cols: bytes / type.blockBytes * type.blockSize)
             bandwidth[layout] = raw.withUnsafeBytes { data in
-                let matrices = MachineProfile.decodeWidths.map { cols -> (QuantMatrix, Double) in
+                let matrices = MachineProfile.decodeWidths.map { width -> (QuantMatrix, Double) in
+                    // Rows shorter than a block (128 elements of a 256-element layout) do not
+                    // exist in a model; the shortest row the layout can hold stands in for them.
+                    let cols = max(width, type.blockSize)
                     let rows = max(16, bytes / type.rowBytes(cols)! / 16 * 16)
                     let w = QuantMatrix(type: type, rows: rows, cols: cols, data: data.baseAddress!).packed()
                     return (w, Double(packedBytes(type, rows: rows, cols: cols)))

@@ -59,8 +59,9 @@ public struct SpeedPrediction: Sendable, Codable, Equatable {
         func stream(_ t: PlannedTensor, _ fraction: Double) {
             let bytes = Double(t.ternBytes) * fraction
             weights += bytes
-            let layout = t.isMatrix ? MachineProfile.layout(ofType: t.storage.id) : nil
-            kernelSeconds += bytes / machine.decodeBandwidth(layout: layout, cols: t.cols)
+            // Norms and biases stream as the rest of the non-matrix bytes do.
+            guard t.isMatrix else { kernelSeconds += bytes / machine.streamingBandwidth; return }
+            kernelSeconds += bytes / machine.decodeBandwidth(layout: MachineProfile.layout(ofType: t.storage.id), cols: t.cols)
         }
         for t in model.tensors where t.part != .constant {
             if t.part == .embedding && t.isMatrix {

@@ -25,6 +25,8 @@ export class Compose {
       if (el.type === "checkbox") el.checked = v; else el.value = v;
     }
     $("controls").addEventListener("input", () => this.changed());
+    // A menu chosen by script or by some keyboards reports only "change" (a double report is debounced).
+    $("controls").addEventListener("change", (e) => { if (e.target.tagName === "SELECT") this.changed(); });
     $("controls").addEventListener("submit", (e) => e.preventDefault());
     $("run-forks").addEventListener("click", () => this.forks());
     this.showLabels();

@@ -77,7 +77,12 @@ export class Traces {
       tr.append(cell(String(e.id)), cell(e.name), cell(e.model), cell(`${e.score.toFixed(1)}%`), cell(String(e.examples)));
       return tr;
     });
-    if (!rows.length) { const tr = document.createElement("tr"); tr.append(cell("no evaluations stored yet")); rows.push(tr); }
+    if (!rows.length) {
+      const tr = document.createElement("tr"), td = cell("no evaluations stored yet");
+      td.colSpan = 5;
+      tr.append(td);
+      rows.push(tr);
+    }
     $("eval-table").tBodies[0].replaceChildren(...rows);
   }
 
@@ -131,6 +136,7 @@ export class Traces {
   tree(span, current) {
     const wrap = document.createElement("div");
     wrap.className = "spans";
+    wrap.id = "span-tree";
     const list = (s) => {
       const ul = document.createElement("ul");
       const li = document.createElement("li");
@@ -143,6 +149,12 @@ export class Traces {
         const item = document.createElement("li");
         item.textContent = `call #${call.id} ${call.kind}: ${call.output}`;
         if (call.id === current) item.style.fontWeight = "bold";
+        else {  // another call of the same span opens in its place
+          item.tabIndex = 0;
+          item.className = "open-call";
+          item.addEventListener("click", () => this.open(call.id, null));
+          item.addEventListener("keydown", (e) => { if (e.key === "Enter") this.open(call.id, null); });
+        }
         calls.append(item);
       }
       li.append(calls, ...s.children.map(list));
