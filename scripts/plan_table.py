@@ -42,7 +42,7 @@ def main():
           f"{machine['bandwidth'] / 1e9:.1f} GB/s, int8 {machine['int8OpsPerSecond'] / 1e9:.0f} GOP/s, "
           f"F32 {machine['f32FlopsPerSecond'] / 1e9:.0f} GFLOP/s; decode kernels "
           + ", ".join(f"{k} " + "/".join(f"{v / 1e9:.0f}" for v in vs) for k, vs in sorted(machine["decodeBandwidth"].items()))
-          + " GB/s at rows of 512/2048/8192")
+          + " GB/s at rows of 128/512/2048/8192")
 
 
 if __name__ == "__main__":
