@@ -30,7 +30,7 @@ final class PlaygroundBrowserTests: XCTestCase {
         XCTAssertEqual(o.status, 0, o.stderr + "\n(screenshots in \(shots))")
         let seen = try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any]
         XCTAssertTrue((seen?["verdict"] as? String)?.hasPrefix("Verdict: ") == true, o.stdout)
-        for view in ["compose-desktop", "compare-desktop", "traces-desktop", "traces-span-desktop", "models-desktop", "compose-phone", "traces-phone"] {
+        for view in ["compose-desktop", "compare-desktop", "traces-desktop", "traces-span-desktop", "models-desktop", "compose-phone", "compare-phone", "traces-phone", "models-phone"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: "\(shots)/\(view).png"), view)
         }
     }

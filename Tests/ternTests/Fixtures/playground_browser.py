@@ -195,9 +195,9 @@ try:
     check(tree.startswith("judge") and '"verdict"' in tree, f"the judge span with its verdict: {tree[:200]!r}")
     other = driver.find_elements(By.CSS_SELECTOR, "#span-tree li.open-call")
     check(len(other) == 1, "the other order's call in the tree")
-    first_prompt_shown = text("trace-prompt")
+    other_id = other[0].text.split()[1]  # "call #N complete: …"
     other[0].click()
-    until(lambda: text("trace-prompt") != first_prompt_shown, "the other call opened from the tree", 10)
+    until(lambda: f"{other_id} · complete" in text("trace-detail"), f"call {other_id} opened from the tree", 10)
     check("arithmetic (seeded)" in text("eval-table") and "62.5%" in text("eval-table"), f"the stored evaluation: {text('eval-table')!r}")
     shot("traces-span-desktop", "span-tree")
 
@@ -217,7 +217,7 @@ try:
 
     # 8. A phone-sized screen: the same views in one column, nothing wider than the screen.
     driver.set_window_size(390, 844)
-    for view in ["compose", "traces"]:
+    for view in ["compose", "compare", "traces", "models"]:
         el("tab-" + view).click()
         time.sleep(0.3)
         width = driver.execute_script("return document.documentElement.scrollWidth")
