@@ -1,6 +1,8 @@
 /// Why generation ended, in the OpenAI API's words.
 public enum FinishReason: String, Sendable, Codable, Hashable {
     case stop, length, cancelled
+    /// The answer is one or more tool calls.
+    case toolCalls = "tool_calls"
 }
 
 /// The log-probability of one generated (or scored) token, and of the most likely alternatives.
@@ -39,14 +41,18 @@ public struct Choice: Sendable, Hashable, Codable {
     /// The stop string that ended this choice, when one did (vLLM's `stop_reason`); a `.stop`
     /// without it ended at end-of-sequence. Backends that do not say leave it nil.
     public var stopSequence: String?
+    /// The functions called, when the request offered tools and the model called them (`text`
+    /// then holds any text before the calls, usually none).
+    public var toolCalls: [ToolCall]?
 
     public init(text: String, tokenIDs: [Int]? = nil, logprobs: [TokenLogprob]? = nil, finishReason: FinishReason,
-                stopSequence: String? = nil) {
+                stopSequence: String? = nil, toolCalls: [ToolCall]? = nil) {
         self.text = text
         self.tokenIDs = tokenIDs
         self.logprobs = logprobs
         self.finishReason = finishReason
         self.stopSequence = stopSequence
+        self.toolCalls = toolCalls
     }
 }
 

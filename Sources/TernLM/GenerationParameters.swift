@@ -19,6 +19,11 @@ public struct GenerationParameters: Sendable, Hashable, Codable {
     public var responseFormat: ResponseFormat?
     /// The engine's further samplers (llama.cpp's request fields); nil leaves each off.
     public var samplers: SamplerSettings?
+    /// Functions the model may call (nil or empty: none), whether it must, and whether it may
+    /// call several at once (nil: yes). Answers come back in `Choice.toolCalls`.
+    public var tools: [Tool]?
+    public var toolChoice: ToolChoice?
+    public var parallelToolCalls: Bool?
 
     public init(temperature: Double? = nil, topP: Double? = nil, topK: Int? = nil, minP: Double? = nil,
                 seed: UInt64? = nil, maxTokens: Int? = nil, stop: [String] = [], n: Int = 1,

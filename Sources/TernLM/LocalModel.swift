@@ -251,7 +251,9 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
             let grammar = try p.responseFormat?.grammar()
             guard p.n >= 1, p.n <= 16 else { throw LMError.invalidRequest("'n' must be 1 to 16, got \(p.n)") }
             if let m = p.maxTokens, m < 0 { throw LMError.invalidRequest("'max_tokens' must not be negative, got \(m)") }
-            let (ids, text) = try promptTokens(request.prompt)
+            let tools = try ToolUse(p)
+            if tools != nil, grammar != nil { throw LMError.invalidRequest("'response_format' and 'tools' cannot be combined") }
+            let (ids, text) = try promptTokens(tools?.prompt(request.prompt) ?? request.prompt)
             guard ids.count < session.contextSize else {
                 throw LMError.promptTooLong(tokens: ids.count, context: session.contextSize)
             }
@@ -261,6 +263,7 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
                                           logprobs: p.logprobs ? max(1, p.topLogprobs) : 0)
                 o.sampling = sampling(p, choice: i)
                 if let grammar { o.constraint = constraintTables.constraint(grammar) }
+                if let tools { o.constraint = tools.constraint(constraintTables) }
                 options.append(o)
                 prompts.append(ids)
                 owner.append((r, i))
@@ -303,8 +306,10 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
                 }
             }
             let finish: FinishReason = result.finishReason == .cancelled ? .cancelled : result.finishReason == .stop ? .stop : .length
-            choices[owner[k].request].append(Choice(text: result.text, tokenIDs: result.ids, logprobs: logprobs, finishReason: finish,
-                                                    stopSequence: result.stopSequence))
+            var choice = Choice(text: result.text, tokenIDs: result.ids, logprobs: logprobs, finishReason: finish,
+                                stopSequence: result.stopSequence)
+            if p.offersTools { choice.readToolCalls() }
+            choices[owner[k].request].append(choice)
         }
         let now = Date()
         return requests.indices.map { r in

@@ -11,12 +11,15 @@ public struct Message: Codable, Sendable, Hashable {
     /// For `tool` messages: the call this is the result of.
     public var toolCallID: String?
     public var name: String?
+    /// For `assistant` messages: the calls it made (its `content` may then be empty).
+    public var toolCalls: [ToolCall]?
 
-    public init(role: Role, content: String, toolCallID: String? = nil, name: String? = nil) {
+    public init(role: Role, content: String, toolCallID: String? = nil, name: String? = nil, toolCalls: [ToolCall]? = nil) {
         self.role = role
         self.content = content
         self.toolCallID = toolCallID
         self.name = name
+        self.toolCalls = toolCalls
     }
 
     public static func system(_ text: String) -> Message { Message(role: .system, content: text) }
@@ -26,6 +29,6 @@ public struct Message: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case role, content, name
-        case toolCallID = "tool_call_id"
+        case toolCallID = "tool_call_id", toolCalls = "tool_calls"
     }
 }

@@ -61,6 +61,8 @@ public struct OpenAICompatibleModel: LanguageModel {
                     let response = try await send(path, body)
                     var texts = [String](repeating: "", count: max(1, request.parameters.n))
                     var finishes = [FinishReason](repeating: .stop, count: texts.count)
+                    // Streamed calls: the first delta of each has its id and name, later ones add arguments.
+                    var calls = [[ToolCall]](repeating: [], count: texts.count)
                     var usage: Usage?, firstToken: Date?
                     var pending = ""
                     events: for try await buffer in response.body {
@@ -85,13 +87,23 @@ public struct OpenAICompatibleModel: LanguageModel {
                                     texts[i] += text
                                     continuation.yield(.text(choice: i, text, logprobs: []))
                                 }
-                                if let f = choice["finish_reason"]?.string { finishes[i] = f == "length" ? .length : .stop }
+                                for delta in choice["delta"]?["tool_calls"]?.array ?? [] {
+                                    let k = Int(delta["index"]?.number ?? Double(calls[i].count))
+                                    if k == calls[i].count, let call = Self.toolCall(delta) {
+                                        calls[i].append(call)
+                                    } else if k < calls[i].count {
+                                        calls[i][k].arguments += delta["function"]?["arguments"]?.string ?? ""
+                                    }
+                                }
+                                if let f = choice["finish_reason"]?.string { finishes[i] = Self.finish(f) }
                             }
                         }
                     }
                     let now = Date()
                     continuation.yield(.done(Completion(
-                        model: name, choices: zip(texts, finishes).map { Choice(text: $0, finishReason: $1) },
+                        model: name, choices: texts.indices.map { i in
+                            Choice(text: texts[i], finishReason: finishes[i], toolCalls: calls[i].isEmpty ? nil : calls[i])
+                        },
                         usage: usage ?? Usage(promptTokens: 0, completionTokens: 0),
                         latency: Latency(seconds: now.timeIntervalSince(started), timeToFirstToken: firstToken.map { $0.timeIntervalSince(started) }),
                         renderedPrompt: request.rawText)))
@@ -155,8 +167,28 @@ public struct OpenAICompatibleModel: LanguageModel {
                 var o: [String: JSONValue] = ["role": .string(m.role.rawValue), "content": .string(m.content)]
                 if let id = m.toolCallID { o["tool_call_id"] = .string(id) }
                 if let n = m.name { o["name"] = .string(n) }
+                if let calls = m.toolCalls, !calls.isEmpty {
+                    o["tool_calls"] = .array(calls.map { ["id": .string($0.id), "type": "function",
+                                                          "function": ["name": .string($0.name), "arguments": .string($0.arguments)]] })
+                    if m.content.isEmpty { o["content"] = .null }
+                }
                 return .object(o)
             })
+            if let tools = p.tools, !tools.isEmpty {
+                body["tools"] = .array(tools.map { t in
+                    var f: [String: JSONValue] = ["name": .string(t.name), "parameters": t.parameters]
+                    if let d = t.description { f["description"] = .string(d) }
+                    return ["type": "function", "function": .object(f)]
+                })
+                switch p.toolChoice {
+                case nil: break
+                case .auto?: body["tool_choice"] = "auto"
+                case .none?: body["tool_choice"] = "none"
+                case .required?: body["tool_choice"] = "required"
+                case .function(let n)?: body["tool_choice"] = ["type": "function", "function": ["name": .string(n)]]
+                }
+                if let parallel = p.parallelToolCalls { body["parallel_tool_calls"] = .bool(parallel) }
+            }
             if p.logprobs { body["logprobs"] = .bool(true); body["top_logprobs"] = .number(Double(p.topLogprobs)) }
             return ("/chat/completions", .object(body))
         case .text(let t):
@@ -223,13 +255,23 @@ public struct OpenAICompatibleModel: LanguageModel {
             model: json["model"]?.string ?? name,
             choices: choices.map { c in
                 let text = c["message"]?["content"]?.string ?? c["text"]?.string ?? ""
-                let finish: FinishReason = c["finish_reason"]?.string == "length" ? .length : .stop
-                return Choice(text: text, logprobs: Self.logprobs(c["logprobs"]), finishReason: finish,
-                              stopSequence: c["stop_reason"]?.string)
+                let calls = (c["message"]?["tool_calls"]?.array ?? []).compactMap(Self.toolCall)
+                return Choice(text: text, logprobs: Self.logprobs(c["logprobs"]), finishReason: Self.finish(c["finish_reason"]?.string),
+                              stopSequence: c["stop_reason"]?.string, toolCalls: calls.isEmpty ? nil : calls)
             },
             usage: Usage(promptTokens: Int(usage?["prompt_tokens"]?.number ?? 0), completionTokens: Int(usage?["completion_tokens"]?.number ?? 0)),
             latency: Latency(seconds: Date().timeIntervalSince(started), timeToFirstToken: nil),
             renderedPrompt: request.rawText)
+    }
+
+    static func finish(_ reason: String?) -> FinishReason {
+        reason == "length" ? .length : reason == "tool_calls" ? .toolCalls : .stop
+    }
+
+    /// A `tool_calls` entry (a whole one, or the first delta of a streamed one).
+    static func toolCall(_ v: JSONValue) -> ToolCall? {
+        guard let name = v["function"]?["name"]?.string else { return nil }
+        return ToolCall(id: v["id"]?.string ?? ToolCall.newID(), name: name, arguments: v["function"]?["arguments"]?.string ?? "")
     }
 
     /// Logprobs in either API's shape (chat: `content` list; completions: parallel lists).

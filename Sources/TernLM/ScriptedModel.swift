@@ -47,7 +47,12 @@ public final class ScriptedModel: LanguageModel, @unchecked Sendable {  // state
             }
         }
         let promptText = request.prompt.messages.map { "\($0.role.rawValue): \($0.content)" }.joined(separator: "\n")
-        let choices = texts.map { Self.choice($0, stops: request.parameters.stop) }
+        // A reply written in `ToolCallFormat` is read as calls, as the local engine reads its output.
+        let choices = texts.map { text in
+            var c = Self.choice(text, stops: request.parameters.stop)
+            if request.parameters.offersTools { c.readToolCalls() }
+            return c
+        }
         return Completion(model: name, choices: choices,
                           usage: Usage(promptTokens: promptText.split(separator: " ").count,
                                        completionTokens: choices.reduce(0) { $0 + $1.text.split(separator: " ").count }),

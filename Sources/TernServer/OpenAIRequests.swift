@@ -33,6 +33,42 @@ struct ChatMessageField: Decodable {
     let content: ContentField?
     let name: String?
     let tool_call_id: String?
+    let tool_calls: [ToolCallField]?
+}
+
+/// `tools[]` and an assistant message's `tool_calls[]`: `{"type": "function", "function": {…}}`.
+struct ToolField: Decodable {
+    let type: String?
+    struct Function: Decodable { let name: String?; let description: String?; let parameters: JSONValue? }
+    let function: Function?
+}
+
+struct ToolCallField: Decodable {
+    let id: String?
+    let type: String?
+    struct Function: Decodable { let name: String?; let arguments: String? }
+    let function: Function?
+}
+
+/// `tool_choice`: "auto", "none", "required", or `{"type": "function", "function": {"name": …}}`.
+struct ToolChoiceField: Decodable {
+    let choice: ToolChoice
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) {
+            switch s {
+            case "auto": choice = .auto
+            case "none": choice = .none
+            case "required": choice = .required
+            default: throw APIError.badField("tool_choice", "must be auto, none, required or a function, got '\(s)'")
+            }
+            return
+        }
+        guard let named = try? c.decode(ToolField.self), let name = named.function?.name else {
+            throw APIError.badField("tool_choice", "must be auto, none, required or {\"type\": \"function\", \"function\": {\"name\": …}}")
+        }
+        choice = .function(name)
+    }
 }
 
 struct ResponseFormatField: Decodable {
@@ -124,6 +160,9 @@ struct ChatRequest: Decodable {
     let messages: [ChatMessageField]?
     let logprobs: Bool?
     let top_logprobs: Int?
+    let tools: [ToolField]?
+    let tool_choice: ToolChoiceField?
+    let parallel_tool_calls: Bool?
 
     func validated(_ s: SamplingFields) throws -> CompletionRequest {
         guard let raw = messages, !raw.isEmpty else { throw APIError.badField("messages", "must be a non-empty list") }
@@ -131,12 +170,26 @@ struct ChatRequest: Decodable {
             guard let role = Message.Role(rawValue: m.role == "developer" ? "system" : m.role) else {
                 throw APIError.badField("messages[\(i)].role", "unknown role '\(m.role)'")
             }
-            return Message(role: role, content: m.content?.text ?? "", toolCallID: m.tool_call_id, name: m.name)
+            let calls = try m.tool_calls?.enumerated().map { k, c -> ToolCall in
+                guard let name = c.function?.name else { throw APIError.badField("messages[\(i)].tool_calls[\(k)].function.name", "is required") }
+                return ToolCall(id: c.id ?? ToolCall.newID(), name: name, arguments: c.function?.arguments ?? "{}")
+            }
+            return Message(role: role, content: m.content?.text ?? "", toolCallID: m.tool_call_id, name: m.name, toolCalls: calls)
         }
         if top_logprobs != nil && logprobs != true {
             throw APIError.badField("top_logprobs", "needs logprobs set to true")
         }
-        return CompletionRequest(.chat(messages), parameters: try s.parameters(logprobs: logprobs ?? false, topLogprobs: top_logprobs ?? 0))
+        var parameters = try s.parameters(logprobs: logprobs ?? false, topLogprobs: top_logprobs ?? 0)
+        parameters.tools = try tools?.enumerated().map { i, t -> Tool in
+            guard t.type == nil || t.type == "function" else { throw APIError.badField("tools[\(i)].type", "must be 'function', got '\(t.type!)'") }
+            guard let f = t.function, let name = f.name else { throw APIError.badField("tools[\(i)].function.name", "is required") }
+            let schema = f.parameters ?? ["type": "object", "properties": [:]]
+            guard schema.object != nil else { throw APIError.badField("tools[\(i)].function.parameters", "must be a JSON schema object") }
+            return Tool(name: name, description: f.description, parameters: schema)
+        }
+        parameters.toolChoice = tool_choice?.choice
+        parameters.parallelToolCalls = parallel_tool_calls
+        return CompletionRequest(.chat(messages), parameters: parameters)
     }
 }
 

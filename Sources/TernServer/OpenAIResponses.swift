@@ -38,14 +38,31 @@ enum OpenAIResponses {
         ])
     }
 
-    static func finish(_ f: FinishReason) -> JSONValue { .string(f == .length ? "length" : "stop") }
+    static func finish(_ f: FinishReason) -> JSONValue {
+        .string(f == .length ? "length" : f == .toolCalls ? "tool_calls" : "stop")
+    }
+
+    /// OpenAI's `tool_calls` entry; `index` for a streamed delta.
+    static func toolCall(_ c: ToolCall, index: Int? = nil) -> JSONValue {
+        var call: [String: JSONValue] = ["id": .string(c.id), "type": "function",
+                                         "function": ["name": .string(c.name), "arguments": .string(c.arguments)]]
+        if let index { call["index"] = .number(Double(index)) }
+        return .object(call)
+    }
+
+    /// The assistant's message: its text, and its calls (the text is null when it only called).
+    static func message(_ ch: Choice) -> JSONValue {
+        guard let calls = ch.toolCalls, !calls.isEmpty else { return ["role": "assistant", "content": .string(ch.text)] }
+        return ["role": "assistant", "content": ch.text.isEmpty ? .null : .string(ch.text),
+                "tool_calls": .array(calls.map { toolCall($0) })]
+    }
 
     static func chat(_ c: Completion, id: String, created: Int) -> JSONValue {
         .object([
             "id": .string(id), "object": .string("chat.completion"), "created": .number(Double(created)), "model": .string(c.model),
             "choices": .array(c.choices.enumerated().map { i, ch in
                 .object(["index": .number(Double(i)),
-                         "message": .object(["role": .string("assistant"), "content": .string(ch.text)]),
+                         "message": message(ch),
                          "logprobs": chatLogprobs(ch.logprobs), "finish_reason": finish(ch.finishReason)])
             }),
             "usage": usage(c.usage),
@@ -66,7 +83,8 @@ enum OpenAIResponses {
     /// One streamed chunk: a delta of choice `index` (chat) or its text (completions), with the
     /// logprobs of the tokens in it when the request asked for them.
     static func chunk(chat: Bool, id: String, created: Int, model: String, index: Int, text: String?,
-                      role: Bool = false, finish: FinishReason? = nil, logprobs: [TokenLogprob]? = nil) -> JSONValue {
+                      role: Bool = false, finish: FinishReason? = nil, logprobs: [TokenLogprob]? = nil,
+                      toolCall: (index: Int, call: ToolCall)? = nil) -> JSONValue {
         var choice: [String: JSONValue] = ["index": .number(Double(index)),
                                            "logprobs": chat ? chatLogprobs(logprobs) : textLogprobs(logprobs),
                                            "finish_reason": finish.map(Self.finish) ?? .null]
@@ -74,6 +92,7 @@ enum OpenAIResponses {
             var delta: [String: JSONValue] = [:]
             if role { delta["role"] = .string("assistant") }
             if let text { delta["content"] = .string(text) }
+            if let toolCall { delta["tool_calls"] = .array([Self.toolCall(toolCall.call, index: toolCall.index)]) }
             choice["delta"] = .object(delta)
         } else {
             choice["text"] = .string(text ?? "")

@@ -161,11 +161,26 @@ public struct OpenAIServer: Sendable {
         }
         let includeUsage = fields.stream_options?.include_usage == true
         let n = request.parameters.n
+        let withTools = chat && request.parameters.offersTools
         let stream = model.stream(request)
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                         body: ResponseBody { writer in
+            // With tools, text that may begin a call is held back, and each call goes out whole.
+            var calls: [ToolCallStream]? = withTools ? Array(repeating: ToolCallStream(), count: n) : nil
+            var called = [Int](repeating: 0, count: n)
             func send(_ value: JSONValue) async throws {
                 try await writer.write(ByteBuffer(string: "data: \(value.canonicalJSON)\n\n"))
+            }
+            func sendEvent(_ event: ToolCallStream.Event, choice i: Int) async throws {
+                switch event {
+                case .text(let text):
+                    try await send(OpenAIResponses.chunk(chat: true, id: id, created: created, model: model.name, index: i, text: text))
+                case .call(let name, let arguments):
+                    let call = ToolCall(id: ToolCall.newID(), name: name, arguments: arguments)
+                    try await send(OpenAIResponses.chunk(chat: true, id: id, created: created, model: model.name, index: i, text: nil,
+                                                         toolCall: (called[i], call)))
+                    called[i] += 1
+                }
             }
             do {
                 if chat {
@@ -174,13 +189,23 @@ public struct OpenAIServer: Sendable {
                 for try await chunk in stream {  // a failed write (client gone) ends the loop and cancels the stream
                     switch chunk {
                     case .text(let i, let text, let logprobs):
+                        if calls != nil, let events = calls?[i].feed(text) {
+                            for e in events { try await sendEvent(e, choice: i) }
+                            continue
+                        }
                         try await send(OpenAIResponses.chunk(chat: chat, id: id, created: created, model: model.name, index: i, text: text,
                                                              logprobs: request.parameters.logprobs ? logprobs : nil))
                     case .done(let c):
                         metrics.count(c.usage)
                         for (i, ch) in c.choices.enumerated() {
+                            for e in calls?[i].finish() ?? [] { try await sendEvent(e, choice: i) }
+                            // A backend that streams no call text (a remote one) reports its calls at the end.
+                            if withTools, called[i] == 0 {
+                                for c in ch.toolCalls ?? [] { try await sendEvent(.call(name: c.name, arguments: c.arguments), choice: i) }
+                            }
+                            let finish = called[i] > 0 && ch.finishReason == .stop ? .toolCalls : ch.finishReason
                             try await send(OpenAIResponses.chunk(chat: chat, id: id, created: created, model: model.name, index: i,
-                                                                 text: chat ? nil : "", finish: ch.finishReason))
+                                                                 text: chat ? nil : "", finish: finish))
                         }
                         if includeUsage { try await send(OpenAIResponses.usageChunk(chat: chat, id: id, created: created, model: model.name, usage: c.usage)) }
                     }

@@ -18,6 +18,12 @@ public final class ConstraintTables: Sendable {
         masks = TokenMaskCache(vocabulary: vocabulary)
     }
 
+    /// Tables over a vocabulary given directly (tests use small ones).
+    public init(vocabulary: TokenVocabulary) {
+        self.vocabulary = vocabulary
+        masks = TokenMaskCache(vocabulary: vocabulary)
+    }
+
     public func constraint(_ grammar: JSONGrammar) -> JSONConstraint {
         JSONConstraint(grammar: grammar, vocabulary: vocabulary, cache: masks)
     }

@@ -15,7 +15,7 @@ import TernEngine
 /// constraint.accept(sampled)
 /// ```
 public struct JSONConstraint: TokenConstraint, Sendable {
-    public private(set) var matcher: JSONMatcher
+    public internal(set) var matcher: JSONMatcher
     public let vocabulary: TokenVocabulary
     public let cache: TokenMaskCache
 
