@@ -21,7 +21,7 @@ public struct GenerationParameters: Sendable, Hashable, Codable {
     public var samplers: SamplerSettings?
     /// Functions the model may call (nil or empty: none), whether it must, and whether it may
     /// call several at once (nil: yes). Answers come back in `Choice.toolCalls`.
-    public var tools: [Tool]?
+    public var tools: [ToolDefinition]?
     public var toolChoice: ToolChoice?
     public var parallelToolCalls: Bool?
 

@@ -180,12 +180,12 @@ struct ChatRequest: Decodable {
             throw APIError.badField("top_logprobs", "needs logprobs set to true")
         }
         var parameters = try s.parameters(logprobs: logprobs ?? false, topLogprobs: top_logprobs ?? 0)
-        parameters.tools = try tools?.enumerated().map { i, t -> Tool in
+        parameters.tools = try tools?.enumerated().map { i, t -> ToolDefinition in
             guard t.type == nil || t.type == "function" else { throw APIError.badField("tools[\(i)].type", "must be 'function', got '\(t.type!)'") }
             guard let f = t.function, let name = f.name else { throw APIError.badField("tools[\(i)].function.name", "is required") }
             let schema = f.parameters ?? ["type": "object", "properties": [:]]
             guard schema.object != nil else { throw APIError.badField("tools[\(i)].function.parameters", "must be a JSON schema object") }
-            return Tool(name: name, description: f.description, parameters: schema)
+            return ToolDefinition(name: name, description: f.description, parameters: schema)
         }
         parameters.toolChoice = tool_choice?.choice
         parameters.parallelToolCalls = parallel_tool_calls

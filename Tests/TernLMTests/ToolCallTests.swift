@@ -5,10 +5,10 @@ import XCTest
 /// Tool calls in the Hermes format: the prompt that offers them, the parse of an output, the
 /// streamed split, and the constraint that keeps every call well formed.
 final class ToolCallTests: XCTestCase {
-    let weather = Tool(name: "get_weather", description: "Weather in a city",
+    let weather = ToolDefinition(name: "get_weather", description: "Weather in a city",
                        parameters: ["type": "object", "properties": ["city": ["type": "string"], "days": ["type": "integer"]],
                                     "required": ["city"]])
-    let time = Tool(name: "get_time", parameters: ["type": "object", "properties": ["zone": ["type": "string"]], "required": ["zone"]])
+    let time = ToolDefinition(name: "get_time", parameters: ["type": "object", "properties": ["zone": ["type": "string"]], "required": ["zone"]])
 
     func testOfferedToolsOpenTheSystemTextAndCallsAreWrittenBack() throws {
         let call = ToolCall(id: "call_1", name: "get_weather", arguments: #"{"city": "Oslo"}"#)
@@ -75,7 +75,7 @@ final class ToolCallTests: XCTestCase {
         return TokenVocabulary(tokens: tokens, endOfGeneration: [0])
     }
 
-    func constraint(_ tools: [Tool], mustCall: Bool, parallel: Bool) throws -> ToolCallConstraint {
+    func constraint(_ tools: [ToolDefinition], mustCall: Bool, parallel: Bool) throws -> ToolCallConstraint {
         ToolCallConstraint(functions: try tools.map { .init(name: $0.name, arguments: try JSONGrammar(schema: $0.parameters)) },
                            mustCall: mustCall, parallel: parallel, tables: ConstraintTables(vocabulary: vocabulary()))
     }

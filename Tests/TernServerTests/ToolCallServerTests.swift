@@ -7,7 +7,7 @@ import XCTest
 /// scripted model that answers in the Hermes format. (The real model and the `openai` package
 /// are in ternTests/ToolCallingTests.)
 final class ToolCallServerTests: XCTestCase {
-    let tools = [Tool(name: "get_weather", parameters: ["type": "object", "properties": ["city": ["type": "string"]], "required": ["city"]])]
+    let tools = [ToolDefinition(name: "get_weather", parameters: ["type": "object", "properties": ["city": ["type": "string"]], "required": ["city"]])]
     let reply = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}\n</tool_call>\n"
         + "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}\n</tool_call>"
 

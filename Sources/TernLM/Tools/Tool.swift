@@ -1,9 +1,9 @@
-/// A function the model may call (OpenAI's `tools[].function`): its name, what it does, and a JSON
+/// A function offered to the model (OpenAI's `tools[].function`): its name, what it does, and a JSON
 /// schema of its arguments.
 ///
-///     let weather = Tool(name: "get_weather", description: "Current weather in a city",
+///     let weather = ToolDefinition(name: "get_weather", description: "Current weather in a city",
 ///                        parameters: ["type": "object", "properties": ["city": ["type": "string"]], "required": ["city"]])
-public struct Tool: Sendable, Hashable, Codable {
+public struct ToolDefinition: Sendable, Hashable, Codable {
     public var name: String
     public var description: String?
     /// The arguments' JSON schema (an object schema).

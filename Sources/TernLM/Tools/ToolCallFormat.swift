@@ -14,7 +14,7 @@ public enum ToolCallFormat {
     public static let close = "\n</tool_call>"
 
     /// The system text that offers the tools.
-    public static func instructions(tools: [Tool], choice: ToolChoice) -> String {
+    public static func instructions(tools: [ToolDefinition], choice: ToolChoice) -> String {
         let lines = tools.map { t -> String in
             var f: [String: JSONValue] = ["name": .string(t.name), "parameters": t.parameters]
             if let d = t.description { f["description"] = .string(d) }
@@ -35,7 +35,7 @@ public enum ToolCallFormat {
 
     /// The conversation as the model reads it: the tools' instructions open the system text, an
     /// assistant's earlier calls are written as blocks, and tool results are wrapped in tags.
-    public static func messages(_ messages: [Message], tools: [Tool], choice: ToolChoice) -> [Message] {
+    public static func messages(_ messages: [Message], tools: [ToolDefinition], choice: ToolChoice) -> [Message] {
         var out: [Message] = []
         let offer = instructions(tools: tools, choice: choice)
         if let first = messages.first, first.role == .system {

@@ -3,7 +3,7 @@ import TernEngine
 /// A request's tools, checked, as the local engine uses them: the prompt that offers them, the
 /// constraint that keeps calls well formed, and the calls read back from the output.
 struct ToolUse {
-    let tools: [Tool]
+    let tools: [ToolDefinition]
     let choice: ToolChoice
     let parallel: Bool
     /// The functions a call may name, with their arguments' grammars (none when the choice is "none").
@@ -22,7 +22,7 @@ struct ToolUse {
             }
             guard seen.insert(t.name).inserted else { throw LMError.invalidRequest("tools[\(i)].function.name: '\(t.name)' is offered twice") }
             guard t.parameters.object != nil else { throw LMError.invalidRequest("tools[\(i)].function.parameters: must be a JSON schema object") }
-            do { grammars.append(try JSONGrammar(schema: t.parameters)) } catch {
+            do { grammars.append(try JSONGrammar(schema: Self.boundingStrings(t.parameters))) } catch {
                 throw LMError.invalidRequest("tools[\(i)].function.parameters: \(error)")
             }
         }
@@ -39,6 +39,27 @@ struct ToolUse {
             case .function(let name) where name != t.name: return nil
             default: return ToolCallConstraint.Function(name: t.name, arguments: g)
             }
+        }
+    }
+
+    /// Strings in arguments are at most this long unless the schema says otherwise, so a small
+    /// model that repeats itself inside a string still closes it and finishes the call.
+    static let defaultMaxLength = 256
+
+    /// The schema with `maxLength` on every string that has none (nested ones too).
+    static func boundingStrings(_ schema: JSONValue) -> JSONValue {
+        switch schema {
+        case .object(var o):
+            for (key, value) in o where key != "enum" && key != "const" && key != "default" && key != "examples" {
+                o[key] = boundingStrings(value)
+            }
+            let types = o["type"]?.string.map { [$0] } ?? o["type"]?.array?.compactMap(\.string) ?? []
+            if types.contains("string"), o["maxLength"] == nil, o["enum"] == nil, o["const"] == nil {
+                o["maxLength"] = .number(Double(defaultMaxLength))
+            }
+            return .object(o)
+        case .array(let a): return .array(a.map(boundingStrings))
+        default: return schema
         }
     }
 

@@ -21,6 +21,9 @@ public struct Tool: Sendable {
         self.run = run
     }
 
+    /// The tool as a function offered to a model in a request (`GenerationParameters.tools`).
+    public var definition: ToolDefinition { ToolDefinition(name: name, description: description, parameters: parameters) }
+
     /// A tool whose arguments decode into `A`; the schema is read off `A`.
     public static func typed<A: Decodable & Sendable>(_ name: String, description: String,
                                                       _ body: @escaping @Sendable (A) async throws -> String) throws -> Tool {

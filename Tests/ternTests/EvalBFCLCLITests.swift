@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+
+/// `tern eval bfcl` on the default model with Tern's instruction adapter, over hand-made questions
+/// in BFCL's layout (Fixtures/bfcl): the scores come out as JSON, every call is logged, and no
+/// call is malformed; bad options get one-line errors.
+final class EvalBFCLCLITests: XCTestCase {
+    var data: String { Bundle.module.url(forResource: "bfcl", withExtension: nil, subdirectory: "Fixtures")!.path }
+
+    func testScoresTwoCategories() throws {
+        let log = temporaryPath("calls.jsonl")
+        let o = try TernProcess.run(["eval", "bfcl", "--model", "gemma3-270m-it", "--data", data, "--category", "simple_python",
+                                     "--category", "irrelevance", "--tool-choice", "required", "--max-tokens", "400", "--out", log, "--json"])
+        XCTAssertEqual(o.status, 0, o.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any], o.stdout)
+        let rows = try XCTUnwrap(json["categories"] as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["category"] as? String }, ["simple_python", "irrelevance"])
+        XCTAssertEqual(rows.map { $0["questions"] as? Int }, [2, 1])
+        XCTAssertEqual(rows.map { $0["malformed"] as? Int }, [0, 0])
+        // "required" forces a call on every question: irrelevance cannot be right then.
+        XCTAssertEqual(rows[1]["right"] as? Int, 0)
+        XCTAssertEqual(rows[1]["answered_with_calls"] as? Int, 1)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 3)
+        for line in lines {
+            let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            for call in record["calls"] as? [[String: Any]] ?? [] {
+                XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data((call["arguments"] as? String ?? "").utf8)), "\(call)")
+            }
+        }
+        let right = rows[0]["right"] as? Int ?? -1
+        XCTAssertEqual(rows[0]["accuracy"] as? Double, Double(right) / 2 * 100)
+    }
+
+    func testBadOptions() throws {
+        assertOneLineError(try TernProcess.run(["eval", "bfcl", "--data", data, "--category", "nope"]), "--category nope")
+        assertOneLineError(try TernProcess.run(["eval", "bfcl", "--data", "/nonexistent", "--category", "irrelevance"]), "pass --data")
+        assertOneLineError(try TernProcess.run(["eval", "bfcl", "--data", data, "--tool-choice", "sometimes"]), "--tool-choice")
+    }
+}
