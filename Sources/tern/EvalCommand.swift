@@ -27,7 +27,7 @@ extension Eval {
         @Option(help: "Only the first N questions of each category.") var limit: Int?
         @Option(name: .customLong("tool-choice"), help: "auto (the model decides whether to call) or required.")
         var toolChoice = "auto"
-        @Option(name: .customLong("max-tokens"), help: "Most tokens in one answer.") var maxTokens = 256
+        @Option(name: .customLong("max-tokens"), help: "Most tokens in one answer.") var maxTokens = 512
         @Option(help: "Write every question's calls and verdict to this JSON Lines file.") var out: String?
         @Flag(help: "Print the scores as JSON.") var json = false
 
@@ -67,6 +67,8 @@ extension Eval {
                         var p = GenerationParameters(temperature: 0, maxTokens: maxTokens)
                         p.tools = e.tools
                         p.toolChoice = toolChoice == "required" ? .required : .auto
+                        // The categories of one expected call ask for one call.
+                        p.parallelToolCalls = name.hasPrefix("parallel")
                         return CompletionRequest(.chat(e.messages), parameters: p)
                     })
                     for (e, c) in zip(batch, completions) {

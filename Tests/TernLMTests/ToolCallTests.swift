@@ -62,6 +62,10 @@ final class ToolCallTests: XCTestCase {
         XCTAssertEqual(text.feed("<to"), [])
         XCTAssertEqual(text.feed("p>"), [.text("<top>")])
         XCTAssertEqual(text.feed(" more"), [.text(" more")])
+        var after = ToolCallStream()
+        XCTAssertEqual(after.feed("Let me look. <tool_"), [.text("Let me look. ")])
+        XCTAssertEqual(after.feed("call>\n{\"name\": \"get_time\", \"arguments\": {}}\n</tool_call>"),
+                       [.call(name: "get_time", arguments: "{}")])
         var unfinished = ToolCallStream()
         XCTAssertEqual(unfinished.feed("<tool_call>\n{\"name\""), [])
         XCTAssertEqual(unfinished.finish(), [.text("<tool_call>\n{\"name\"")])
@@ -125,12 +129,18 @@ final class ToolCallTests: XCTestCase {
         let v = vocabulary()
         var text = try constraint([time], mustCall: false, parallel: true)
         XCTAssertTrue(text.allows(0))
-        XCTAssertTrue(write("Sure, <tool_call> is only text here", &text, v))
+        XCTAssertTrue(write("Sure, <tool_ is only text, as is <<tool_cal", &text, v))
         XCTAssertTrue(text.allows(0))
 
         var call = try constraint([time], mustCall: false, parallel: true)
         XCTAssertTrue(write("<tool_call>", &call, v))
         XCTAssertFalse(call.allows(0), "a begun call must be finished")
         XCTAssertFalse(write("oops", &call, v))
+
+        var later = try constraint([time], mustCall: false, parallel: false)
+        XCTAssertTrue(write("Let me look. <tool_call>", &later, v))
+        XCTAssertFalse(write("{", &later, v), "a call begun after some text is held to the grammar too")
+        XCTAssertTrue(write("\n{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}\n</tool_call>", &later, v))
+        XCTAssertTrue(later.mustEnd)
     }
 }

@@ -8,8 +8,8 @@ import TernEngine
 ///
 /// where the name is one of the offered functions' and the arguments follow that function's
 /// schema; then, with parallel calls, either the end or another block. With `mustCall` false (tool
-/// choice "auto") the model is free until it writes `<tool_call>` or leaves it: text stays text,
-/// and a call, once begun, is well formed.
+/// choice "auto") the model writes freely, and once it writes `<tool_call>` (at the start or after
+/// some text) the call that follows is held to the grammar.
 public struct ToolCallConstraint: TokenConstraint, Sendable {
     /// One offered function: its name and its arguments' grammar.
     public struct Function: Sendable {
@@ -22,9 +22,8 @@ public struct ToolCallConstraint: TokenConstraint, Sendable {
     }
 
     enum Phase: Sendable {
-        /// "auto": the first n bytes of `<tool_call>` written so far.
-        case undecided(Int)
-        case text
+        /// "auto": free text, whose last n bytes are the start of `<tool_call>`.
+        case text(Int)
         /// A fixed text, n bytes of it written, then the next phase.
         case fixed([UInt8], Int, Next)
         /// The function's name, as far as written.
@@ -59,12 +58,12 @@ public struct ToolCallConstraint: TokenConstraint, Sendable {
         names = functions.map { Array($0.name.utf8) }
         self.parallel = parallel
         self.tables = tables
-        phase = mustCall ? .fixed(Self.tag + Self.head, 0, .name) : .undecided(0)
+        phase = mustCall ? .fixed(Self.tag + Self.head, 0, .name) : .text(0)
     }
 
     private var mayEnd: Bool {
         switch phase {
-        case .undecided, .text, .done, .between(0): return true
+        case .text, .done, .between(0): return true
         default: return false
         }
     }
@@ -72,11 +71,11 @@ public struct ToolCallConstraint: TokenConstraint, Sendable {
     /// The phase after `byte`, or nil when it may not come next.
     private func step(_ phase: Phase, _ byte: UInt8) -> Phase? {
         switch phase {
-        case .text: return .text
         case .done: return nil
-        case .undecided(let n):
-            guard Self.tag[n] == byte else { return .text }
-            return n + 1 == Self.tag.count ? .fixed(Self.head, 0, .name) : .undecided(n + 1)
+        case .text(let n):
+            // The tag's "<" occurs only at its start, so a mismatch restarts the match at this byte.
+            guard Self.tag[n] == byte else { return .text(byte == Self.tag[0] ? 1 : 0) }
+            return n + 1 == Self.tag.count ? .fixed(Self.head, 0, .name) : .text(n + 1)
         case .fixed(let bytes, let n, let next):
             guard bytes[n] == byte else { return nil }
             guard n + 1 == bytes.count else { return .fixed(bytes, n + 1, next) }

@@ -111,9 +111,9 @@ public struct ToolCallStream: Sendable {
         case call(name: String, arguments: String)
     }
 
+    private static let tag = "<tool_call>"
     private var buffer = ""
     private var calling = false
-    private var decided = false
     /// Calls already sent: a repeated one is dropped, as `Choice.readToolCalls` drops it.
     private var sent = Set<String>()
 
@@ -121,27 +121,25 @@ public struct ToolCallStream: Sendable {
 
     public mutating func feed(_ piece: String) -> [Event] {
         buffer += piece
-        if !decided {
-            let head = buffer.drop { $0.isWhitespace }
-            if head.hasPrefix("<tool_call>") {
-                decided = true
+        var events: [Event] = []
+        if !calling {
+            if let start = buffer.range(of: Self.tag) {
+                let before = String(buffer[..<start.lowerBound])
+                if !before.trimmingWhitespace().isEmpty { events.append(.text(before)) }
+                buffer = String(buffer[start.lowerBound...])
                 calling = true
-            } else if "<tool_call>".hasPrefix(head) {
-                return []  // could still be a call
             } else {
-                decided = true
+                // Hold back the longest end of the text that could begin the tag.
+                let keep = (1..<Self.tag.count).reversed().first { buffer.hasSuffix(Self.tag.prefix($0)) } ?? 0
+                let text = String(buffer.dropLast(keep))
+                buffer = String(buffer.suffix(keep))
+                return text.isEmpty ? [] : [.text(text)]
             }
         }
-        guard calling else {
-            defer { buffer = "" }
-            return buffer.isEmpty ? [] : [.text(buffer)]
-        }
-        var events: [Event] = []
         while let stop = buffer.range(of: "</tool_call>") {
             let block = String(buffer[..<stop.upperBound])
             buffer = String(buffer[stop.upperBound...])
-            let parsed = ToolCallFormat.parse(block)
-            if let c = parsed.calls.first {
+            if let c = ToolCallFormat.parse(block).calls.first {
                 if sent.insert(c.name + "\u{0}" + c.arguments).inserted { events.append(.call(name: c.name, arguments: c.arguments)) }
             } else {
                 events.append(.text(block))

@@ -42,11 +42,12 @@ struct ToolUse {
         }
     }
 
-    /// Strings in arguments are at most this long unless the schema says otherwise, so a small
-    /// model that repeats itself inside a string still closes it and finishes the call.
-    static let defaultMaxLength = 256
+    /// Strings and lists in arguments are at most this long unless the schema says otherwise, so
+    /// a small model that repeats itself inside one still closes it and finishes the call.
+    static let defaultMaxLength = 128, defaultMaxItems = 32
 
-    /// The schema with `maxLength` on every string that has none (nested ones too).
+    /// The schema with `maxLength` on every string and `maxItems` on every list that has none
+    /// (nested ones too).
     static func boundingStrings(_ schema: JSONValue) -> JSONValue {
         switch schema {
         case .object(var o):
@@ -57,6 +58,7 @@ struct ToolUse {
             if types.contains("string"), o["maxLength"] == nil, o["enum"] == nil, o["const"] == nil {
                 o["maxLength"] = .number(Double(defaultMaxLength))
             }
+            if types.contains("array"), o["maxItems"] == nil { o["maxItems"] = .number(Double(defaultMaxItems)) }
             return .object(o)
         case .array(let a): return .array(a.map(boundingStrings))
         default: return schema
