@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // Integer dot-product kernels in C, compiled per instruction set and picked at run time.
@@ -46,6 +47,7 @@ let package = Package(
         .target(name: "TernPrograms", dependencies: ["TernLM"]),
         .target(name: "TernSearch", dependencies: ["TernLM"]),
         .target(name: "TernEnsembles", dependencies: ["TernLM"]),
+        .target(name: "TernEvals", dependencies: ["TernLM", "TernStore", "TernPrograms", "TernEnsembles", .product(name: "Yams", package: "Yams")]),
         .target(name: "TernTraining", dependencies: ["TernCKernels", "TernKernels", "TernGGUF", "TernModels", "TernTokenizers", "TernLM", "TernEmbeddings"], swiftSettings: fast),
         .target(name: "TernRL", dependencies: ["TernTraining", "TernEngine", "TernModels", "TernSearch"], swiftSettings: fast),
         .target(name: "TernServer", dependencies: [
@@ -55,7 +57,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Playground")]),
         .executableTarget(name: "tern", dependencies: [
-            "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms", "TernSearch", "TernEnsembles", "TernTraining", "TernRL", "TernCKernels",
+            "TernEngine", "TernStore", "TernGGUF", "TernLM", "TernServer", "TernPrograms", "TernSearch", "TernEnsembles", "TernTraining", "TernRL", "TernCKernels", "TernEvals",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "topic-classification", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"],
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "TernLMTests", dependencies: ["TernLM", "TernStore"]),
         .testTarget(name: "TernProgramsTests", dependencies: ["TernPrograms", "TernLM", "TernEngine", "TernStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernSearchTests", dependencies: ["TernSearch", "TernLM", "TernStore"]),
+        .testTarget(name: "TernEvalsTests", dependencies: ["TernEvals", "TernLM"]),
         .testTarget(name: "TernEnsemblesTests", dependencies: ["TernEnsembles", "TernLM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernTrainingTests", dependencies: ["TernTraining", "TernRL", "TernEngine", "TernKernels", "TernModels", "TernGGUF", "TernLM", "TernTokenizers", "TernStore", "TernEmbeddings"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TernServerTests", dependencies: [

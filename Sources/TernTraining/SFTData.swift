@@ -19,7 +19,12 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
 ///
 ///     {"messages": [{"role": "system", "content": "…"}, {"role": "user", …}, {"role": "assistant", …}]}
 ///     {"prompt": "The capital of France is", "completion": " Paris."}
+///     {"messages": [{"role": "user", …}, {"role": "assistant", "tool_calls": [{"id": …, "type": "function",
+///                   "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]}],
+///      "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {…}}}]}
 ///
+/// With `tools`, the conversation is written as the engine shows it to a model it offers them to
+/// (`ToolCallFormat`, tool choice auto), so the adapter learns the format it is served with.
 /// Blank lines are skipped; anything else that is not one of the two shapes is an error naming
 /// the file and line.
 public enum SFTData {
@@ -54,19 +59,42 @@ public enum SFTData {
                 guard let roleName = m["role"] as? String, let role = Message.Role(rawValue: roleName) else {
                     throw TrainingError("message \(j + 1) has no valid role (system, user, assistant or tool)")
                 }
-                guard let content = m["content"] as? String else { throw TrainingError("message \(j + 1) has no string \"content\"") }
-                return Message(role: role, content: content)
+                let calls = try (m["tool_calls"] as? [[String: Any]]).map { try toolCalls($0, message: j + 1) }
+                guard let content = m["content"] as? String ?? (calls == nil ? nil : "") else {
+                    throw TrainingError("message \(j + 1) has no string \"content\"")
+                }
+                return Message(role: role, content: content, toolCallID: m["tool_call_id"] as? String, toolCalls: calls)
             }
             guard parsed.contains(where: { $0.role == .assistant }) else {
                 throw TrainingError("no assistant message: nothing to learn from")
             }
-            return .chat(parsed)
+            guard let tools = object["tools"] else { return .chat(parsed) }
+            // Offered tools: the conversation as the engine shows it to the model (ToolCallFormat).
+            guard let data = try? JSONSerialization.data(withJSONObject: tools),
+                  let list = try? JSONDecoder().decode([JSONValue].self, from: data) else {
+                throw TrainingError("\"tools\" must be a list of {\"type\": \"function\", \"function\": {...}}")
+            }
+            let definitions = try list.enumerated().map { i, t -> ToolDefinition in
+                guard let f = t["function"], let name = f["name"]?.string else { throw TrainingError("tools[\(i)] has no function name") }
+                return ToolDefinition(name: name, description: f["description"]?.string, parameters: f["parameters"] ?? ["type": "object"])
+            }
+            return .chat(ToolCallFormat.messages(parsed, tools: definitions, choice: .auto))
         }
         if let prompt = object["prompt"] as? String, let completion = object["completion"] as? String {
             guard !completion.isEmpty else { throw TrainingError("empty \"completion\": nothing to learn from") }
             return .completion(prompt: prompt, completion: completion)
         }
         throw TrainingError("expected {\"messages\": [...]} or {\"prompt\": ..., \"completion\": ...}")
+    }
+
+    /// An assistant message's `tool_calls` (OpenAI's shape; the arguments JSON text).
+    static func toolCalls(_ list: [[String: Any]], message j: Int) throws -> [ToolCall] {
+        try list.enumerated().map { i, c in
+            guard let f = c["function"] as? [String: Any], let name = f["name"] as? String, let arguments = f["arguments"] as? String else {
+                throw TrainingError("message \(j), tool_calls[\(i)]: needs function.name and function.arguments (JSON text)")
+            }
+            return ToolCall(id: c["id"] as? String ?? "call_\(i + 1)", name: name, arguments: arguments)
+        }
     }
 }
 

@@ -6,8 +6,8 @@ import TernPrograms
 /// Evaluations from the command line.
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluations: function calling measured on BFCL.",
-        subcommands: [BFCLRun.self])
+        abstract: "Evaluations: suites of assertions over prompts and providers (tern eval SUITE.yaml), their review, and function calling measured on BFCL.",
+        subcommands: [SuiteRun.self, BFCLRun.self, Review.self], defaultSubcommand: SuiteRun.self)
 }
 
 extension Eval {

@@ -17,10 +17,10 @@ struct Synth: AsyncParsableCommand {
             not name its topic and was not kept before.
             """)
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case instructions, topics, dialogues, sentences, solutions, verifier }
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case instructions, topics, dialogues, sentences, solutions, verifier, tools }
 
     @OptionGroup var modelOptions: ModelOptions
-    @Argument(help: "What to make: instructions, topics, dialogues, sentences (labelled by topic, for classification) solutions (verified worked arithmetic, as chats for tern train sft: a cold start before tern train grpo) or verifier (the policy's own answers labelled right or wrong, whole and step by step, to train an outcome and a process reward model).")
+    @Argument(help: "What to make: instructions, topics, dialogues, sentences (labelled by topic, for classification) solutions (verified worked arithmetic, as chats for tern train sft: a cold start before tern train grpo) verifier (the policy's own answers labelled right or wrong, whole and step by step, to train an outcome and a process reward model) or tools (verified tool-calling chats from --catalog, for tern train sft; no model needed).")
     var kind: Kind
     @Option(help: "Output JSONL of kept records.") var out: String
     @Option(help: "Instructions: kept examples to reach. Dialogues: how many. Sentences: attempts per topic. Solutions: problems to try.") var count = 200
@@ -38,13 +38,16 @@ struct Synth: AsyncParsableCommand {
     var format: Synthesizer.Format = .fewShot
     @Flag(help: "Instructions: rewrite the layout of answers that fail only layout constraints (lowercase, closing phrase, JSON, paragraphs, bullets), then verify again.")
     var repair = false
-    @Option(help: "Sentences: the embedding model that checks each sentence is near its topic ('none' skips the check).")
+    @Option(help: "Tools: the catalog of functions (docs/tools/catalog.json).") var catalog = "docs/tools/catalog.json"
+    @Option(name: .customLong("exclude-from"), help: "Tools: a folder of BFCL files whose function names the catalog must not use.") var excludeFrom: String?
+    @Option(help: "Sentences: the embedding model that checks each sentence is near its topic ('none' skips the check). Tools: the model that picks the nearest functions to offer beside the right one ('none': random ones).")
     var embedder = "minilm-l6"
 
     func run() async throws {
         guard count > 0, batchSize > 0 else { throw CommandError("--count and --batch-size must be at least 1") }
         if kind == .solutions { return try solutions() }
         if kind == .verifier { return try await verifier() }
+        if kind == .tools { return try await tools() }
         let loaded = try modelOptions.load()
         let model = try LocalModel(loaded: loaded, name: modelOptions.model, contextSize: 2048)
         // A base model (few-shot) grades by likelihood on 1–9; a chat model writes its grade on 1–10.
@@ -86,7 +89,7 @@ struct Synth: AsyncParsableCommand {
             stats = try await synth.dialogues(questions, kept: kept, rejected: rejected, progress: report)
         case .sentences:
             stats = try await synth.sentences(topicList, perTopic: count, kept: kept, rejected: rejected, progress: report)
-        case .solutions, .verifier:
+        case .solutions, .verifier, .tools:
             preconditionFailure("solutions and verifier data are written by solutions() and verifier()")
         }
         let all = kept.count + rejected.count

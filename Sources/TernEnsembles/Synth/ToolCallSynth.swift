@@ -1,0 +1,186 @@
+import Foundation
+import TernLM
+
+/// Tool-calling training data (Gorilla's recipe, on a catalog of functions that are not in the
+/// benchmark): a request written from one of a function's request templates with sampled values,
+/// the functions offered beside it (the nearest ones by embedding when `embeddings` are given, so
+/// the model learns to tell similar functions apart, or random ones), and the call that answers it.
+/// Some examples ask for two calls (the same function twice, or two functions); some offer only
+/// functions that do not fit, and the answer is text, not a call.
+///
+/// Every example is verified before it is kept: the arguments parse under the same grammar the
+/// engine holds calls to (`JSONGrammar` of the function's schema), each argument's value is written
+/// in the request, and the calls read back from the assistant turn as `ToolCallFormat` writes it
+/// are the calls made. Each example is a line of OpenAI's fine-tuning format with `tools`.
+///
+///     var synth = ToolCallSynth(catalog: try ToolCatalog(path: "docs/tools/catalog.json"), seed: 1)
+///     let lines = synth.examples(count: 800)   // [JSONValue]: {"messages": […], "tools": […]}
+public struct ToolCallSynth {
+    public let catalog: ToolCatalog
+    /// One vector per catalog function (its name and description embedded), or nil for random distractors.
+    public var embeddings: [[Float]]?
+    /// Shares of each kind of example; the rest are single calls.
+    public var parallelShare = 0.12, parallelMultipleShare = 0.10, irrelevanceShare = 0.22
+    /// Examples rejected by verification.
+    public private(set) var rejected = 0
+    private var random: SeededGenerator
+
+    public init(catalog: ToolCatalog, embeddings: [[Float]]? = nil, seed: UInt64) {
+        self.catalog = catalog
+        self.embeddings = embeddings
+        random = SeededGenerator(seed: seed)
+    }
+
+    public enum Kind: String, CaseIterable, Sendable { case single, parallel, parallelMultiple = "parallel_multiple", irrelevance }
+
+    /// `count` verified examples (fewer only if the catalog cannot make that many different ones).
+    public mutating func examples(count: Int) -> [JSONValue] {
+        var out: [JSONValue] = [], seen = Set<String>(), attempts = 0
+        while out.count < count && attempts < count * 20 {
+            attempts += 1
+            let r = Double.random(in: 0..<1, using: &random)
+            let kind: Kind = r < irrelevanceShare ? .irrelevance
+                : r < irrelevanceShare + parallelShare ? .parallel
+                : r < irrelevanceShare + parallelShare + parallelMultipleShare ? .parallelMultiple : .single
+            guard let e = example(kind) else { rejected += 1; continue }
+            if seen.insert(e.canonicalJSON).inserted { out.append(e) }
+        }
+        return out
+    }
+
+    /// One example of a kind, or nil when it fails verification.
+    public mutating func example(_ kind: Kind) -> JSONValue? {
+        let n = catalog.functions.count
+        let first = Int.random(in: 0..<n, using: &random)
+        var targets: [Int] = [first]
+        switch kind {
+        case .parallel: targets.append(first)
+        case .parallelMultiple:
+            targets.append(nearest(to: first, excluding: [first], count: 3).randomElement(using: &random) ?? (first + 1) % n)
+        default: break
+        }
+        var requests: [String] = [], calls: [(name: String, arguments: String)] = []
+        for t in targets {
+            guard let (text, arguments) = request(for: catalog.functions[t]),
+                  !calls.contains(where: { $0.name == catalog.functions[t].name && $0.arguments == arguments }) else { return nil }
+            requests.append(text)
+            calls.append((catalog.functions[t].name, arguments))
+        }
+        // The offered functions: the targets and 0–3 others (for irrelevance, 1–3 others only).
+        let others = Int.random(in: kind == .irrelevance ? 1...3 : 0...3, using: &random)
+        let near = Bool.random(using: &random)
+        var offered = kind == .irrelevance ? [] : Array(Set(targets))
+        let excluded = Set(targets)
+        let pool = near ? nearest(to: first, excluding: excluded, count: others)
+            : Array((0..<n).filter { !excluded.contains($0) }.shuffled(using: &random).prefix(others))
+        offered += pool
+        offered.shuffle(using: &random)
+        let tools = offered.map { catalog.functions[$0].definition }
+        let user = requests.joined(separator: " ")
+        let assistant: Message
+        if kind == .irrelevance {
+            assistant = .assistant(Self.declines[Int.random(in: 0..<Self.declines.count, using: &random)])
+        } else {
+            var m = Message.assistant("")
+            m.toolCalls = calls.enumerated().map { ToolCall(id: "call_\($0.offset + 1)", name: $0.element.name, arguments: $0.element.arguments) }
+            assistant = m
+        }
+        guard verify(user: user, assistant: assistant, tools: tools) else { return nil }
+        return Self.line(messages: [.user(user), assistant], tools: tools)
+    }
+
+    /// What the model says when no offered function fits.
+    static let declines = [
+        "None of the functions I can call does this, so I cannot answer it with them.",
+        "The available functions cannot help with this request.",
+        "I can't do that with the functions I have: none of them fits this request.",
+    ]
+
+    /// A request from one of the function's templates, and the arguments it asks for (JSON, keys
+    /// sorted as the engine's grammar writes them).
+    mutating func request(for f: ToolCatalog.Function) -> (String, String)? {
+        guard let template = f.requests.randomElement(using: &random) else { return nil }
+        var text = template, arguments: [(String, JSONValue)] = []
+        for slot in ToolCatalog.slots(template).reversed() {
+            guard let p = f.parameters.first(where: { $0.name == slot.name }) else { return nil }
+            let value: JSONValue = slot.words != nil ? .bool(true) : p.values.randomElement(using: &random)!
+            text.replaceSubrange(slot.range, with: slot.words ?? Self.spoken(value))
+            // Two parameters that draw on the same values (from and to, origin and destination) differ.
+            if arguments.contains(where: { a in a.1 == value && f.parameters.first { $0.name == a.0 }?.values == p.values }) { return nil }
+            arguments.append((p.name, value))
+        }
+        let body = arguments.sorted { $0.0 < $1.0 }.map { JSONValue.string($0.0).canonicalJSON + ": " + Self.written($0.1) }
+        return (text, "{" + body.joined(separator: ", ") + "}")
+    }
+
+    /// Every check an example passes before it is kept.
+    func verify(user: String, assistant: Message, tools: [ToolDefinition]) -> Bool {
+        for call in assistant.toolCalls ?? [] {
+            guard let tool = tools.first(where: { $0.name == call.name }),
+                  let grammar = try? JSONGrammar(schema: tool.parameters),
+                  let matched = JSONMatcher(grammar: grammar).advanced(by: Array(call.arguments.utf8)), matched.isComplete,
+                  let value = try? JSONDecoder().decode(JSONValue.self, from: Data(call.arguments.utf8)) else { return false }
+            for (_, v) in value.object ?? [:] where v.bool == nil {
+                let words = v.array?.map(Self.spoken) ?? [Self.spoken(v)]
+                guard words.allSatisfy({ user.contains($0) }) else { return false }
+            }
+        }
+        let written = ToolCallFormat.messages([.user(user), assistant], tools: tools, choice: .auto).last?.content ?? ""
+        let read = ToolCallFormat.parse(written).calls
+        let made = (assistant.toolCalls ?? []).map { ($0.name, $0.arguments) }
+        return read.count == made.count && zip(read, made).allSatisfy { $0.name == $1.0 && $0.arguments == $1.1 }
+    }
+
+    /// The catalog functions nearest to one by cosine of their embeddings (random without them).
+    mutating func nearest(to i: Int, excluding: Set<Int>, count: Int) -> [Int] {
+        let candidates = (0..<catalog.functions.count).filter { !excluding.contains($0) && $0 != i }
+        guard let e = embeddings else { return Array(candidates.shuffled(using: &random).prefix(count)) }
+        func cosine(_ a: [Float], _ b: [Float]) -> Float {
+            let d = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+            return d / max(1e-9, sqrt(a.reduce(0) { $0 + $1 * $1 }) * sqrt(b.reduce(0) { $0 + $1 * $1 }))
+        }
+        return Array(candidates.sorted { cosine(e[i], e[$0]) > cosine(e[i], e[$1]) }.prefix(count))
+    }
+
+    /// A value as a request says it: numbers without a trailing ".0", lists as "a, b and c".
+    static func spoken(_ v: JSONValue) -> String {
+        switch v {
+        case .string(let s): return s
+        case .number: return written(v)
+        case .array(let a):
+            let items = a.map(spoken)
+            return items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
+        default: return written(v)
+        }
+    }
+
+    /// A value as JSON in a call.
+    static func written(_ v: JSONValue) -> String {
+        switch v {
+        case .number(let d) where d == d.rounded() && abs(d) < 1e15: return String(Int(d))
+        case .number(let d): return "\(d)"
+        case .array(let a): return "[" + a.map(written).joined(separator: ", ") + "]"
+        default: return v.canonicalJSON
+        }
+    }
+
+    /// OpenAI's fine-tuning line: messages (the assistant's calls in `tool_calls`) and the tools.
+    static func line(messages: [Message], tools: [ToolDefinition]) -> JSONValue {
+        let m: [JSONValue] = messages.map { m in
+            var o: [String: JSONValue] = ["role": .string(m.role.rawValue)]
+            if let calls = m.toolCalls, !calls.isEmpty {
+                o["tool_calls"] = .array(calls.map { ["id": .string($0.id), "type": "function",
+                                                      "function": ["name": .string($0.name), "arguments": .string($0.arguments)]] })
+            } else {
+                o["content"] = .string(m.content)
+            }
+            return .object(o)
+        }
+        let t: [JSONValue] = tools.map { t in
+            var f: [String: JSONValue] = ["name": .string(t.name), "parameters": t.parameters]
+            if let d = t.description { f["description"] = .string(d) }
+            return ["type": "function", "function": .object(f)]
+        }
+        return ["messages": .array(m), "tools": .array(t)]
+    }
+}
