@@ -186,13 +186,19 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
 
     /// The prompt's token ids, and the text exactly as the model sees it (special tokens written out).
     public func promptTokens(_ prompt: Prompt) throws -> (ids: [Int], text: String) {
+        try promptTokens(prompt, tools: nil)
+    }
+
+    /// With `tools`, the template's own tool syntax or `ToolCallFormat`'s (`ToolUse.render`).
+    func promptTokens(_ prompt: Prompt, tools: ToolUse?) throws -> (ids: [Int], text: String) {
         let tokenizer = loaded.tokenizer
         let text: String
         switch prompt {
         case .chat(let messages):
             guard !messages.isEmpty else { throw LMError.invalidRequest("'messages' is empty") }
-            text = try template.render(messages, addGenerationPrompt: true)
+            text = try tools?.render(prompt, with: template) ?? template.render(messages, addGenerationPrompt: true)
         case .text(let t):
+            if tools != nil { throw LMError.invalidRequest("tools need a chat prompt ('messages')") }
             text = t
         }
         var ids = tokenizer.encode(text, addSpecial: true, parseSpecial: true)
@@ -253,7 +259,7 @@ public final class LocalModel: LanguageModel, @unchecked Sendable {  // `session
             if let m = p.maxTokens, m < 0 { throw LMError.invalidRequest("'max_tokens' must not be negative, got \(m)") }
             let tools = try ToolUse(p)
             if tools != nil, grammar != nil { throw LMError.invalidRequest("'response_format' and 'tools' cannot be combined") }
-            let (ids, text) = try promptTokens(tools?.prompt(request.prompt) ?? request.prompt)
+            let (ids, text) = try promptTokens(request.prompt, tools: tools)
             guard ids.count < session.contextSize else {
                 throw LMError.promptTooLong(tokens: ids.count, context: session.contextSize)
             }

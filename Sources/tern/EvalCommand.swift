@@ -30,6 +30,9 @@ extension Eval {
         @Option(name: .customLong("max-tokens"), help: "Most tokens in one answer.") var maxTokens = 512
         @Option(help: "Write every question's calls and verdict to this JSON Lines file.") var out: String?
         @Flag(help: "Print the scores as JSON.") var json = false
+        @Option(help: "Retrieval-aware prompting: offer only the N functions nearest to the question (MiniLM) out of every function of its category; irrelevance keeps its own.")
+        var retrieve: Int?
+        @Option(help: "The embedding model of --retrieve.") var embedder = "minilm-l6"
 
         func run() async throws {
             let folder = data ?? ProcessInfo.processInfo.environment["TERN_BFCL_DIR"] ?? "../shared/reference/bfcl"
@@ -38,9 +41,17 @@ extension Eval {
                 throw CommandError("--category \(c): not one of \(BFCL.categories.joined(separator: ", "))")
             }
             guard ["auto", "required"].contains(toolChoice) else { throw CommandError("--tool-choice must be auto or required, got \(toolChoice)") }
-            let sets = try categories.map { c -> (String, [BFCL.Entry]) in
+            var sets = try categories.map { c -> (String, [BFCL.Entry]) in
                 do { return (c, Array(try BFCL.load(category: c, from: folder).prefix(limit ?? .max))) } catch {
                     throw CommandError("\(error)")
+                }
+            }
+            var recall: [String: Double] = [:]
+            if let k = retrieve {
+                guard k >= 1 else { throw CommandError("--retrieve must be at least 1") }
+                let minilm = try Embed.load(embedder, threads: modelOptions.threads)
+                for (i, (name, entries)) in sets.enumerated() where name != "irrelevance" {
+                    (sets[i].1, recall[name]) = try await Self.retrieve(entries, count: k, embedder: minilm)
                 }
             }
             let model: any LanguageModel
@@ -87,24 +98,47 @@ extension Eval {
                     bar.update(min(start + 8, entries.count), score: 100 * Double(right) / Double(max(1, min(start + 8, entries.count))))
                 }
                 bar.finish()
-                rows.append(["category": .string(name), "questions": .number(Double(entries.count)),
+                var row: [String: JSONValue] = ["category": .string(name), "questions": .number(Double(entries.count)),
                              "accuracy": .number(entries.isEmpty ? 0 : 100 * Double(right) / Double(entries.count)),
                              "right": .number(Double(right)), "answered_with_calls": .number(Double(called)),
-                             "malformed": .number(Double(malformed))])
+                             "malformed": .number(Double(malformed))]
+                if let r = recall[name] { row["retrieval_recall"] = .number(100 * r) }
+                rows.append(row)
             }
             try log?.close()
             if json {
                 print(JSONValue.object(["model": .string(modelOptions.model), "tool_choice": .string(toolChoice),
+                                        "retrieve": retrieve.map { .number(Double($0)) } ?? .null,
                                         "categories": .array(rows.map { .object($0) })]).canonicalJSON)
                 return
             }
-            print("BFCL, \(modelOptions.model), tool_choice \(toolChoice)")
-            print("category".padding(toLength: 19, withPad: " ", startingAt: 0) + "questions  accuracy  with calls  malformed")
+            print("BFCL, \(modelOptions.model), tool_choice \(toolChoice)" + (retrieve.map { ", the \($0) nearest functions of each category offered" } ?? ""))
+            print("category".padding(toLength: 19, withPad: " ", startingAt: 0) + "questions  accuracy  with calls  malformed"
+                  + (retrieve == nil ? "" : "  retrieved all needed"))
             for r in rows {
                 print((r["category"]?.string ?? "").padding(toLength: 19, withPad: " ", startingAt: 0)
                       + String(format: "%9d  %7.1f%%  %10d  %9d", Int(r["questions"]?.number ?? 0), r["accuracy"]?.number ?? 0,
-                               Int(r["answered_with_calls"]?.number ?? 0), Int(r["malformed"]?.number ?? 0)))
+                               Int(r["answered_with_calls"]?.number ?? 0), Int(r["malformed"]?.number ?? 0))
+                      + (r["retrieval_recall"]?.number.map { String(format: "  %20.1f%%", $0) } ?? ""))
             }
         }
-    }
+    
+        /// Each question offered the `count` functions of its category nearest to it, and the share
+        /// of questions whose expected functions were all among them.
+        static func retrieve(_ entries: [BFCL.Entry], count: Int, embedder: any LanguageModel) async throws -> ([BFCL.Entry], Double) {
+            var pool: [ToolDefinition] = [], seen = Set<String>()
+            for t in entries.flatMap(\.tools) where seen.insert(t.name).inserted { pool.append(t) }
+            let retriever = try await ToolRetriever(tools: pool, embedder: embedder)
+            let questions = entries.map { $0.messages.last { $0.role == .user }?.content ?? "" }
+            let offered = try await retriever.nearest(to: questions, count: count)
+            var out = entries, found = 0
+            for i in out.indices {
+                // A name several questions share keeps each question's own definition.
+                out[i].tools = offered[i].map { t in entries[i].tools.first { $0.name == t.name } ?? t }
+                let needed = Set((entries[i].answer ?? []).map(\.name))
+                if needed.isSubset(of: Set(out[i].tools.map(\.name))) { found += 1 }
+            }
+            return (out, entries.isEmpty ? 0 : Double(found) / Double(entries.count))
+        }
+}
 }

@@ -284,3 +284,18 @@ final class SuiteTests: XCTestCase {
         XCTAssertEqual(rubric.kappa, 0, accuracy: 1e-12)
     }
 }
+
+/// The example suites in Examples/evals are read without error (their results are in docs/EVALS.md).
+final class ExampleSuiteTests: XCTestCase {
+    func testExampleSuitesParse() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = root.appendingPathComponent("Examples/evals").path
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yaml") }
+        XCTAssertGreaterThanOrEqual(files.count, 3)
+        for f in files {
+            let s = try Suite(path: folder + "/" + f)
+            XCTAssertFalse(s.providers.isEmpty, f)
+            XCTAssertTrue(s.cases.allSatisfy { !$0.assertions.isEmpty }, f)
+        }
+    }
+}

@@ -20,7 +20,7 @@ public struct ToolCallSynth {
     /// One vector per catalog function (its name and description embedded), or nil for random distractors.
     public var embeddings: [[Float]]?
     /// Shares of each kind of example; the rest are single calls.
-    public var parallelShare = 0.12, parallelMultipleShare = 0.10, irrelevanceShare = 0.22
+    public var parallelShare = 0.10, parallelMultipleShare = 0.08, irrelevanceShare = 0.34
     /// Examples rejected by verification.
     public private(set) var rejected = 0
     private var random: SeededGenerator
@@ -66,8 +66,15 @@ public struct ToolCallSynth {
             requests.append(text)
             calls.append((catalog.functions[t].name, arguments))
         }
-        // The offered functions: the targets and 0–3 others (for irrelevance, 1–3 others only).
-        let others = Int.random(in: kind == .irrelevance ? 1...3 : 0...3, using: &random)
+        // Half the requests no function answers are the catalog's unmatched ones (numbers and all,
+        // so that a number in a request is no reason to call).
+        if kind == .irrelevance, !catalog.unmatched.isEmpty, Bool.random(using: &random) {
+            requests = [catalog.unmatched.randomElement(using: &random)!]
+        }
+        // The offered functions: the targets and 0–3 others (for irrelevance 1–3 others, one
+        // half the time, as a benchmark question offering one unrelated function does).
+        let others = kind == .irrelevance ? (Bool.random(using: &random) ? 1 : Int.random(in: 2...3, using: &random))
+            : Int.random(in: 0...3, using: &random)
         let near = Bool.random(using: &random)
         var offered = kind == .irrelevance ? [] : Array(Set(targets))
         let excluded = Set(targets)

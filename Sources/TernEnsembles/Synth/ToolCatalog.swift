@@ -13,6 +13,7 @@ import TernLM
 /// `enum` (a string among the values) or `array:ITEM`; the values a list or `@pool`. A request
 /// mentions a parameter as `{name}`, or a boolean as `{name=words}` (the words appear, the value is
 /// true). A request that leaves out a required parameter is refused when the catalog is read.
+/// `unmatched` lists requests that no function of the catalog answers.
 public struct ToolCatalog: Sendable {
     public struct Parameter: Sendable {
         public var name: String
@@ -29,6 +30,8 @@ public struct ToolCatalog: Sendable {
     }
 
     public var functions: [Function]
+    /// Requests no function in the catalog answers (the right answer is text, not a call).
+    public var unmatched: [String] = []
 
     public struct CatalogError: Error, CustomStringConvertible {
         public let description: String
@@ -42,6 +45,7 @@ public struct ToolCatalog: Sendable {
             throw CatalogError(description: "cannot read the tool catalog \(path): check the path and that it is JSON")
         }
         let pools = root["pools"]?.object ?? [:]
+        unmatched = root["unmatched"]?.array?.compactMap(\.string) ?? []
         functions = try (root["functions"]?.array ?? []).map { f in
             guard let name = f["name"]?.string, let params = f["params"]?.array, let requests = f["requests"]?.array?.compactMap(\.string) else {
                 throw CatalogError(description: "\(path): a function needs name, params and requests")

@@ -3,6 +3,21 @@ public protocol ChatTemplate: Sendable {
     /// The prompt for `messages`; with `addGenerationPrompt`, ending where the assistant's answer
     /// begins. Begins with the BOS token's text when the template writes it.
     func render(_ messages: [Message], addGenerationPrompt: Bool) throws -> String
+
+    /// Whether the template writes offered tools and calls itself (a Jinja template that reads
+    /// `tools`, as Qwen 2.5's and Hermes' do); otherwise `ToolCallFormat` writes them into the messages.
+    var rendersTools: Bool { get }
+
+    /// The prompt with `tools` offered, in the template's own tool syntax.
+    func render(_ messages: [Message], tools: [ToolDefinition], addGenerationPrompt: Bool) throws -> String
+}
+
+extension ChatTemplate {
+    public var rendersTools: Bool { false }
+
+    public func render(_ messages: [Message], tools: [ToolDefinition], addGenerationPrompt: Bool) throws -> String {
+        try render(messages, addGenerationPrompt: addGenerationPrompt)
+    }
 }
 
 /// Gemma's turn format, built in for GGUF files that carry no `tokenizer.chat_template` (the

@@ -65,9 +65,14 @@ struct ToolUse {
         }
     }
 
-    func prompt(_ prompt: Prompt) throws -> Prompt {
+    /// The prompt's text: in the template's own tool syntax when it has one, else with the tools
+    /// and calls written into the messages (`ToolCallFormat`, Hermes blocks). Calls are read back
+    /// as Hermes blocks either way, the format the templates that render tools use.
+    func render(_ prompt: Prompt, with template: any ChatTemplate) throws -> String {
         guard case .chat(let messages) = prompt else { throw LMError.invalidRequest("tools need a chat prompt ('messages')") }
-        return .chat(ToolCallFormat.messages(messages, tools: tools, choice: choice))
+        guard !messages.isEmpty else { throw LMError.invalidRequest("'messages' is empty") }
+        if template.rendersTools { return try template.render(messages, tools: tools, addGenerationPrompt: true) }
+        return try template.render(ToolCallFormat.messages(messages, tools: tools, choice: choice), addGenerationPrompt: true)
     }
 
     func constraint(_ tables: ConstraintTables) -> (any TokenConstraint)? {
