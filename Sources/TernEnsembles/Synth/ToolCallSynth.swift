@@ -76,7 +76,7 @@ public struct ToolCallSynth {
         let others = kind == .irrelevance ? (Bool.random(using: &random) ? 1 : Int.random(in: 2...3, using: &random))
             : Int.random(in: 0...3, using: &random)
         let near = Bool.random(using: &random)
-        var offered = kind == .irrelevance ? [] : Array(Set(targets))
+        var offered = kind == .irrelevance ? [] : targets.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
         let excluded = Set(targets)
         let pool = near ? nearest(to: first, excluding: excluded, count: others)
             : Array((0..<n).filter { !excluded.contains($0) }.shuffled(using: &random).prefix(others))
