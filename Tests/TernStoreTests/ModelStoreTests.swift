@@ -49,7 +49,7 @@ final class ModelStoreTests: XCTestCase {
         let store = ModelStore(home: try temporaryDirectory())
         XCTAssertThrowsError(try store.resolve("x")) { error in
             XCTAssertEqual((error as! StoreError).kind, .unknownModel)
-            XCTAssertEqual("\(error)", "unknown model 'x': use a known name (gemma3-270m, minilm-l6, gemma3-270m-it, gemma3-270m-math) or a path to a .gguf file")
+            XCTAssertEqual("\(error)", "unknown model 'x': use a known name (gemma3-270m, minilm-l6, gemma3-270m-it, gemma3-270m-math, gemma3-270m-tools) or a path to a .gguf file")
         }
         XCTAssertThrowsError(try store.pull("x")) { error in
             XCTAssertEqual((error as! StoreError).kind, .unknownModel)

@@ -56,6 +56,27 @@ final class SFTTests: XCTestCase {
         }
     }
 
+    /// OpenAI's fine-tuning lines with `tools` and an assistant's `tool_calls` become the
+    /// conversation as the engine shows it (ToolCallFormat, tool choice auto), so the loss falls on
+    /// the `<tool_call>` block the model will be asked to write.
+    func testToolCallingLines() throws {
+        let line = #"{"messages": [{"role": "user", "content": "Weather in Lima?"}, {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Lima\"}"}}]}], "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Weather in a city", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]}"#
+        guard case .chat(let messages) = try SFTData.parse(line) else { return XCTFail("not a chat") }
+        let tool = ToolDefinition(name: "get_weather", description: "Weather in a city",
+                                  parameters: ["type": "object", "properties": ["city": ["type": "string"]]])
+        var call = Message.assistant("")
+        call.toolCalls = [ToolCall(id: "call_1", name: "get_weather", arguments: #"{"city": "Lima"}"#)]
+        XCTAssertEqual(messages, ToolCallFormat.messages([.user("Weather in Lima?"), call], tools: [tool], choice: .auto))
+        XCTAssertEqual(messages.last?.content, "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Lima\"}}\n</tool_call>")
+        XCTAssertTrue(messages.first?.content.contains("<tools>") ?? false)
+        let encoder = SFTEncoder(tokenizer: CharTokenizer(), template: GemmaTemplate())
+        let e = try encoder.encode(.chat(messages))
+        XCTAssertEqual(CharTokenizer().decode(e.targets.filter { $0 >= 0 }, renderSpecial: true), messages.last!.content + "<end_of_turn>")
+        XCTAssertThrowsError(try SFTData.parse(#"{"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "tool_calls": [{"function": {"name": "f"}}]}]}"#)) {
+            XCTAssertTrue("\($0)".contains("tool_calls[0]: needs function.name and function.arguments"), "\($0)")
+        }
+    }
+
     func testLossOnlyOnTheAssistantsTurnsAndTheirEndOfTurn() throws {
         let encoder = SFTEncoder(tokenizer: CharTokenizer(), template: GemmaTemplate())
         let e = try encoder.encode(.chat([.system("S"), .user("Q"), .assistant("AB"), .user("R"), .assistant("C")]))

@@ -32,6 +32,33 @@ final class EvalBFCLCLITests: XCTestCase {
         XCTAssertEqual(rows[0]["accuracy"] as? Double, Double(right) / 2 * 100)
     }
 
+    /// The tool-trained adapter, by name on a fresh clone, left to decide (`auto`): it calls with
+    /// the right arguments where a function fits and answers in text where none does; served by
+    /// `tern serve` and measured through the API (`--base-url`), it gives the same calls.
+    func testToolsAdapterLocallyAndThroughServe() throws {
+        let local = temporaryPath("local.jsonl"), remote = temporaryPath("remote.jsonl")
+        let o = try TernProcess.run(["eval", "bfcl", "--model", "gemma3-270m-tools", "--data", data, "--tool-choice", "auto",
+                                     "--out", local, "--json"])
+        XCTAssertEqual(o.status, 0, o.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any], o.stdout)
+        let rows = try XCTUnwrap(json["categories"] as? [[String: Any]])
+        let log = (try? String(contentsOfFile: local, encoding: .utf8)) ?? ""
+        XCTAssertEqual(rows.map { $0["right"] as? Int }, [2, 1], log)
+
+        let server = try ServeTests.Server(traces: temporaryPath("traces.sqlite"), arguments: ["--model", "gemma3-270m-tools"])
+        defer { server.stop() }
+        let r = try TernProcess.run(["eval", "bfcl", "--base-url", server.baseURL, "--model", "gemma3-270m-tools", "--data", data,
+                                     "--tool-choice", "auto", "--out", remote, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        func calls(_ path: String) throws -> [String] {
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
+                let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+                return "\(o["id"] ?? "") \(o["right"] ?? "") " + ((o["calls"] as? [[String: Any]]) ?? []).map { "\($0["name"] ?? "")\($0["arguments"] ?? "")" }.joined()
+            }
+        }
+        XCTAssertEqual(try calls(remote), try calls(local))
+    }
+
     func testBadOptions() throws {
         assertOneLineError(try TernProcess.run(["eval", "bfcl", "--data", data, "--category", "nope"]), "--category nope")
         assertOneLineError(try TernProcess.run(["eval", "bfcl", "--data", "/nonexistent", "--category", "irrelevance"]), "pass --data")

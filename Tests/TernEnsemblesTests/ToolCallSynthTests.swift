@@ -1,0 +1,97 @@
+import Foundation
+import XCTest
+import TernEnsembles
+import TernLM
+
+/// Tool-calling training data: a catalog read and checked, examples of every kind whose calls are
+/// the requests' values, verification that refuses what it should, the same data for a seed.
+final class ToolCallSynthTests: XCTestCase {
+    func catalogFile(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "tern-catalog-\(UUID().uuidString).json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    static let catalog = """
+    {"unmatched": ["Write a poem about rain."],
+     "pools": {"city": ["Paris", "Lima", "Oslo"]},
+     "functions": [
+      {"name": "weather.get", "description": "Weather in a city.", "params": [["city", "string", "The city.", "@city", true],
+        ["days", "integer", "Days ahead.", [1, 3], false], ["metric", "boolean", "Metric units.", [true], false]],
+       "requests": ["Weather in {city} for {days} days?", "Weather in {city}, {metric=in metric units}."]},
+      {"name": "trip.time", "description": "Travel time between two cities.", "params": [["from", "string", "Start.", "@city", true],
+        ["to", "string", "End.", "@city", true]], "requests": ["How long from {from} to {to}?"]},
+      {"name": "stats.mean", "description": "Mean of numbers.", "params": [["values", "array:number", "Numbers.", [[1, 2.5, 4]], true]],
+       "requests": ["Mean of {values}?"]}
+     ]}
+    """
+
+    func testCatalogBecomesSchemas() throws {
+        let c = try ToolCatalog(path: catalogFile(Self.catalog))
+        XCTAssertEqual(c.functions.map(\.name), ["weather.get", "trip.time", "stats.mean"])
+        XCTAssertEqual(c.unmatched, ["Write a poem about rain."])
+        let schema = c.functions[0].definition.parameters
+        XCTAssertEqual(schema["required"], ["city"])
+        XCTAssertEqual(schema["properties"]?["days"]?["type"], "integer")
+        XCTAssertEqual(c.functions[2].definition.parameters["properties"]?["values"]?["items"], ["type": "number"])
+        // A request that leaves out a required parameter is refused.
+        let bad = Self.catalog.replacingOccurrences(of: "How long from {from} to {to}?", with: "How long from {from}?")
+        XCTAssertThrowsError(try ToolCatalog(path: catalogFile(bad))) { XCTAssertTrue("\($0)".contains("leaves out a required parameter"), "\($0)") }
+    }
+
+    func testExamplesAreVerifiedAndDeterministic() throws {
+        let c = try ToolCatalog(path: catalogFile(Self.catalog))
+        var synth = ToolCallSynth(catalog: c, seed: 7)
+        let lines = synth.examples(count: 60)
+        XCTAssertGreaterThan(lines.count, 30)
+        var kinds = Set<String>()
+        for line in lines {
+            let messages = line["messages"]!.array!
+            let user = messages[0]["content"]!.string!
+            let offered = Set(line["tools"]!.array!.map { $0["function"]!["name"]!.string! })
+            guard let calls = messages[1]["tool_calls"]?.array else {
+                kinds.insert("text")
+                XCTAssertFalse(messages[1]["content"]!.string!.isEmpty)
+                // No offered function fits: the request's own function is not among them.
+                for f in c.functions where f.requests.contains(where: { r in r.split(separator: "{").first.map { user.hasPrefix($0) } ?? false }) {
+                    XCTAssertFalse(offered.contains(f.name), "\(user) offered \(offered)")
+                }
+                continue
+            }
+            kinds.insert(calls.count == 1 ? "one" : "several")
+            for call in calls {
+                let f = call["function"]!
+                XCTAssertTrue(offered.contains(f["name"]!.string!))
+                let args = try JSONDecoder().decode(JSONValue.self, from: Data(f["arguments"]!.string!.utf8))
+                for (k, v) in args.object! {
+                    switch v {
+                    case .string(let s): XCTAssertTrue(user.contains(s), "\(k)=\(s) not in \(user)")
+                    case .number(let n): XCTAssertTrue(user.contains(n == n.rounded() ? String(Int(n)) : "\(n)"), "\(k)=\(n) not in \(user)")
+                    case .bool(let b): XCTAssertTrue(b && user.contains("in metric units"))
+                    case .array(let a): XCTAssertTrue(user.contains("1, 2.5 and 4"), "\(a) in \(user)")
+                    default: XCTFail("\(k): \(v)")
+                    }
+                }
+                if f["name"]!.string! == "trip.time" { XCTAssertNotEqual(args["from"], args["to"], "two parameters of one pool differ") }
+            }
+        }
+        XCTAssertEqual(kinds, ["text", "one", "several"])
+        var again = ToolCallSynth(catalog: c, seed: 7)
+        XCTAssertEqual(again.examples(count: 60).map(\.canonicalJSON), lines.map(\.canonicalJSON))
+    }
+
+    func testVerificationRefusesAValueNotInTheRequest() throws {
+        // A value pool whose numbers are written differently in the request ("1.50" for 1.5)
+        // cannot be verified, so no call example is kept.
+        let text = """
+        {"functions": [{"name": "tip.compute", "description": "A tip.", "params": [["rate", "number", "Rate.", [1.5], true]],
+          "requests": ["Tip at 1.50 percent, that is {rate}x?"]}]}
+        """
+        var synth = ToolCallSynth(catalog: try ToolCatalog(path: catalogFile(text)), seed: 1)
+        XCTAssertNotNil(synth.example(.single), "the value is written as 1.5: kept")
+        let wrong = text.replacingOccurrences(of: "[1.5], true]", with: "[\"1.5\"], true]")
+        var refused = ToolCallSynth(catalog: try ToolCatalog(path: catalogFile(wrong)), seed: 1)
+        XCTAssertNil(refused.example(.single), "a string for a number does not parse under the schema's grammar")
+    }
+}
