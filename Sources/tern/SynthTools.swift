@@ -14,12 +14,14 @@ extension Synth {
             let clash = catalog.functions.map(\.name).filter(names.contains)
             guard clash.isEmpty else { throw CommandError("\(self.catalog): \(clash.joined(separator: ", ")) also in \(folder): rename them") }
         }
-        var embeddings: [[Float]]?
+        var embeddings: [[Float]]?, unmatched: [[Float]]?
         if embedder != "none" {
             let model = try Embed.load(embedder, threads: ProcessInfo.processInfo.activeProcessorCount)
             embeddings = try await model.embed(catalog.functions.map { $0.name + ": " + ($0.definition.description ?? "") })
+            unmatched = try await model.embed(catalog.unmatched)
         }
         var synth = ToolCallSynth(catalog: catalog, embeddings: embeddings, seed: seed)
+        synth.unmatchedEmbeddings = unmatched
         let lines = synth.examples(count: count)
         let text = lines.map(\.canonicalJSON).joined(separator: "\n") + "\n"
         do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {

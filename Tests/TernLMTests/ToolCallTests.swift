@@ -46,6 +46,20 @@ final class ToolCallTests: XCTestCase {
         XCTAssertTrue(choice.toolCalls![0].id.hasPrefix("call_") && choice.toolCalls![0].id.count == 29)
     }
 
+    /// A small model may write the closing tag inside an argument string: the block ends at the
+    /// first closing tag after which it parses, whole or streamed.
+    func testAClosingTagInsideAStringDoesNotEndTheCall() {
+        let text = "<tool_call>\n{\"name\": \"f\", \"arguments\": {\"v\": \"a</tool_call>b\"}}\n</tool_call>"
+        let parsed = ToolCallFormat.parse(text)
+        XCTAssertEqual(parsed.calls.map(\.name), ["f"])
+        XCTAssertEqual(parsed.calls.first?.arguments, "{\"v\": \"a</tool_call>b\"}")
+        var s = ToolCallStream()
+        var events: [ToolCallStream.Event] = []
+        for piece in text.map(String.init) { events += s.feed(piece) }
+        events += s.finish()
+        XCTAssertEqual(events, [.call(name: "f", arguments: "{\"v\": \"a</tool_call>b\"}")])
+    }
+
     func testStreamHoldsBackWhatMayBeACallAndSendsEachCallWhole() {
         var s = ToolCallStream()
         var events: [ToolCallStream.Event] = []

@@ -19,8 +19,10 @@ public struct ToolCallSynth {
     public let catalog: ToolCatalog
     /// One vector per catalog function (its name and description embedded), or nil for random distractors.
     public var embeddings: [[Float]]?
+    /// One vector per unmatched request, so the functions offered with it can be its nearest.
+    public var unmatchedEmbeddings: [[Float]]?
     /// Shares of each kind of example; the rest are single calls.
-    public var parallelShare = 0.10, parallelMultipleShare = 0.08, irrelevanceShare = 0.34
+    public var parallelShare = 0.10, parallelMultipleShare = 0.08, irrelevanceShare = 0.40
     /// Examples rejected by verification.
     public private(set) var rejected = 0
     private var random: SeededGenerator
@@ -68,8 +70,10 @@ public struct ToolCallSynth {
         }
         // Half the requests no function answers are the catalog's unmatched ones (numbers and all,
         // so that a number in a request is no reason to call).
-        if kind == .irrelevance, !catalog.unmatched.isEmpty, Bool.random(using: &random) {
-            requests = [catalog.unmatched.randomElement(using: &random)!]
+        var unmatched: Int?
+        if kind == .irrelevance, !catalog.unmatched.isEmpty, Double.random(in: 0..<1, using: &random) < 0.6 {
+            unmatched = Int.random(in: 0..<catalog.unmatched.count, using: &random)
+            requests = [catalog.unmatched[unmatched!]]
         }
         // The offered functions: the targets and 0–3 others (for irrelevance 1–3 others, one
         // half the time, as a benchmark question offering one unrelated function does).
@@ -78,7 +82,7 @@ public struct ToolCallSynth {
         let near = Bool.random(using: &random)
         var offered = kind == .irrelevance ? [] : targets.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
         let excluded = Set(targets)
-        let pool = near ? nearest(to: first, excluding: excluded, count: others)
+        let pool = near ? nearest(to: unmatched.flatMap { unmatchedEmbeddings?[$0] } ?? embeddings?[first], excluding: excluded, count: others)
             : Array((0..<n).filter { !excluded.contains($0) }.shuffled(using: &random).prefix(others))
         offered += pool
         offered.shuffle(using: &random)
@@ -138,15 +142,21 @@ public struct ToolCallSynth {
         return read.count == made.count && zip(read, made).allSatisfy { $0.name == $1.0 && $0.arguments == $1.1 }
     }
 
-    /// The catalog functions nearest to one by cosine of their embeddings (random without them).
+    /// The catalog functions nearest to function `i` by cosine of their embeddings (random without them).
     mutating func nearest(to i: Int, excluding: Set<Int>, count: Int) -> [Int] {
-        let candidates = (0..<catalog.functions.count).filter { !excluding.contains($0) && $0 != i }
-        guard let e = embeddings else { return Array(candidates.shuffled(using: &random).prefix(count)) }
+        nearest(to: embeddings?[i], excluding: excluding.union([i]), count: count)
+    }
+
+    /// The catalog functions nearest to a vector (random without one).
+    mutating func nearest(to v: [Float]?, excluding: Set<Int>, count: Int) -> [Int] {
+        let candidates = (0..<catalog.functions.count).filter { !excluding.contains($0) }
+        guard let v, let e = embeddings else { return Array(candidates.shuffled(using: &random).prefix(count)) }
         func cosine(_ a: [Float], _ b: [Float]) -> Float {
             let d = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
             return d / max(1e-9, sqrt(a.reduce(0) { $0 + $1 * $1 }) * sqrt(b.reduce(0) { $0 + $1 * $1 }))
         }
-        return Array(candidates.sorted { cosine(e[i], e[$0]) > cosine(e[i], e[$1]) }.prefix(count))
+        let score = Dictionary(uniqueKeysWithValues: candidates.map { ($0, cosine(v, e[$0])) })
+        return Array(candidates.sorted { score[$0]! > score[$1]! || (score[$0]! == score[$1]! && $0 < $1) }.prefix(count))
     }
 
     /// A value as a request says it: numbers without a trailing ".0", lists as "a, b and c".

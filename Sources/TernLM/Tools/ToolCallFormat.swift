@@ -70,11 +70,18 @@ public enum ToolCallFormat {
         var rest = Substring(text), content = ""
         let tag = "<tool_call>", end = "</tool_call>"
         while let start = rest.range(of: tag) {
-            guard let stop = rest[start.upperBound...].range(of: end),
-                  let call = Self.call(rest[start.upperBound..<stop.lowerBound]) else { break }
+            // The block ends at the first closing tag after which it parses: an argument string
+            // may itself contain "</tool_call>".
+            var found: (call: (name: String, arguments: String), end: Substring.Index)?
+            var from = start.upperBound
+            while found == nil, let stop = rest[from...].range(of: end) {
+                if let call = Self.call(rest[start.upperBound..<stop.lowerBound]) { found = (call, stop.upperBound) }
+                from = stop.upperBound
+            }
+            guard let (call, next) = found else { break }
             if calls.isEmpty { content = String(rest[..<start.lowerBound]) }
             calls.append(call)
-            rest = rest[stop.upperBound...]
+            rest = rest[next...]
         }
         if calls.isEmpty { return (text, []) }
         return (content.trimmingWhitespace(), calls)
@@ -136,14 +143,15 @@ public struct ToolCallStream: Sendable {
                 return text.isEmpty ? [] : [.text(text)]
             }
         }
-        while let stop = buffer.range(of: "</tool_call>") {
+        // A block ends at the first closing tag after which it parses (an argument string may
+        // hold the tag); until one does, it waits for more (`finish` gives it back as text).
+        var from = buffer.startIndex
+        while let stop = buffer[from...].range(of: "</tool_call>") {
             let block = String(buffer[..<stop.upperBound])
+            guard let c = ToolCallFormat.parse(block).calls.first else { from = stop.upperBound; continue }
             buffer = String(buffer[stop.upperBound...])
-            if let c = ToolCallFormat.parse(block).calls.first {
-                if sent.insert(c.name + "\u{0}" + c.arguments).inserted { events.append(.call(name: c.name, arguments: c.arguments)) }
-            } else {
-                events.append(.text(block))
-            }
+            from = buffer.startIndex
+            if sent.insert(c.name + "\u{0}" + c.arguments).inserted { events.append(.call(name: c.name, arguments: c.arguments)) }
         }
         return events
     }
