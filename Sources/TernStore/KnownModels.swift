@@ -12,6 +12,10 @@ public enum KnownModels {
         TunedModel(name: "gemma3-270m-math", base: "gemma3-270m", adapter: "gemma3-270m-math.gguf",
                    sha256: "cdf9a245a84755b6727f0225e908ab1022452ac3b75a7296fe31ad163110e941",
                    system: "Solve the problem. Think step by step inside <think> </think>, then write only the final number inside <answer> </answer>."),
+        // gemma3-270m-it trained further on verified tool-calling chats for functions not in BFCL (docs/TOOLS.md;
+        // scripts/build-gemma3-270m-tools.sh rebuilds it).
+        TunedModel(name: "gemma3-270m-tools", base: "gemma3-270m", adapter: "gemma3-270m-tools.gguf",
+                   sha256: "87a8627d3a093bfa2dfbc24ce3bc3207b44c671fa0153523b2aa683e148fde0a"),
     ]
 
     public static let all: [KnownModel] = [
