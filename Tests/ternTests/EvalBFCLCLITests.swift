@@ -40,6 +40,7 @@ final class EvalBFCLCLITests: XCTestCase {
     func testToolsAdapterLocallyAndThroughServe() throws {
         let local = temporaryPath("local.jsonl"), remote = temporaryPath("remote.jsonl")
         let o = try TernProcess.run(["eval", "bfcl", "--model", "gemma3-270m-tools", "--data", data, "--tool-choice", "auto",
+                                     "--category", "simple_python", "--category", "irrelevance",
                                      "--out", local, "--json"])
         XCTAssertEqual(o.status, 0, o.stderr)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any], o.stdout)
@@ -52,7 +53,7 @@ final class EvalBFCLCLITests: XCTestCase {
         let server = try ServeTests.Server(traces: temporaryPath("traces.sqlite"), arguments: ["--model", "gemma3-270m-tools"])
         defer { server.stop() }
         let r = try TernProcess.run(["eval", "bfcl", "--base-url", server.baseURL, "--model", "gemma3-270m-tools", "--data", data,
-                                     "--tool-choice", "auto", "--out", remote, "--json"])
+                                     "--category", "simple_python", "--category", "irrelevance", "--tool-choice", "auto", "--out", remote, "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         func calls(_ path: String) throws -> [String] {
             try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
