@@ -269,7 +269,6 @@ public struct Expression: Sendable {
     static func text(_ v: JSONValue) -> String {
         switch v {
         case .string(let s): return s
-        case .number(let d) where d == d.rounded() && abs(d) < 1e15: return String(Int(d))
         case .null: return ""
         default: return v.canonicalJSON
         }

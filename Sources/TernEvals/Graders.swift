@@ -33,9 +33,7 @@ public struct Graders: Sendable {
     func similarity(_ a: String, _ b: String) async throws -> Double {
         let v = try await embedder().embed([a, b])
         guard v.count == 2 else { throw Suite.SuiteError("the embedding model returned \(v.count) vectors for 2 texts") }
-        let dot = zip(v[0], v[1]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-        let n = sqrt(v[0].reduce(Float(0)) { $0 + $1 * $1 }) * sqrt(v[1].reduce(Float(0)) { $0 + $1 * $1 })
-        return Double(dot / max(n, 1e-12))
+        return Double(EmbeddingModel.cosine(v[0], v[1]))
     }
 
     func grade(question: String, answer: String, rubric: String) async throws -> (score: Double, reason: String) {

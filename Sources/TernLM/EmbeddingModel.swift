@@ -23,6 +23,13 @@ public final class EmbeddingModel: LanguageModel {
         self.queue = DispatchQueue(label: "tern.embed.\(name)")
     }
 
+    /// The cosine of two embedding vectors (0 when either is zero).
+    public static func cosine(_ a: [Float], _ b: [Float]) -> Float {
+        var dot: Float = 0, na: Float = 0, nb: Float = 0
+        for i in a.indices { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i] }
+        return dot / max((na * nb).squareRoot(), 1e-12)
+    }
+
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         let embedder = self.embedder, batchSize = self.batchSize
         return await withCheckedContinuation { c in

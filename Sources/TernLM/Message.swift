@@ -22,6 +22,19 @@ public struct Message: Codable, Sendable, Hashable {
         self.toolCalls = toolCalls
     }
 
+    /// OpenAI's shape of the message (`role`, `content`, `tool_call_id`, `name`, `tool_calls`);
+    /// an assistant's calls without text have `content: null`.
+    public var openAI: JSONValue {
+        var o: [String: JSONValue] = ["role": .string(role.rawValue), "content": .string(content)]
+        if let toolCallID { o["tool_call_id"] = .string(toolCallID) }
+        if let name { o["name"] = .string(name) }
+        if let calls = toolCalls, !calls.isEmpty {
+            o["tool_calls"] = .array(calls.map(\.openAI))
+            if content.isEmpty { o["content"] = .null }
+        }
+        return .object(o)
+    }
+
     public static func system(_ text: String) -> Message { Message(role: .system, content: text) }
     public static func user(_ text: String) -> Message { Message(role: .user, content: text) }
     public static func assistant(_ text: String) -> Message { Message(role: .assistant, content: text) }

@@ -163,23 +163,9 @@ public struct OpenAICompatibleModel: LanguageModel {
         }
         switch request.prompt {
         case .chat(let messages):
-            body["messages"] = .array(messages.map { m in
-                var o: [String: JSONValue] = ["role": .string(m.role.rawValue), "content": .string(m.content)]
-                if let id = m.toolCallID { o["tool_call_id"] = .string(id) }
-                if let n = m.name { o["name"] = .string(n) }
-                if let calls = m.toolCalls, !calls.isEmpty {
-                    o["tool_calls"] = .array(calls.map { ["id": .string($0.id), "type": "function",
-                                                          "function": ["name": .string($0.name), "arguments": .string($0.arguments)]] })
-                    if m.content.isEmpty { o["content"] = .null }
-                }
-                return .object(o)
-            })
+            body["messages"] = .array(messages.map(\.openAI))
             if let tools = p.tools, !tools.isEmpty {
-                body["tools"] = .array(tools.map { t in
-                    var f: [String: JSONValue] = ["name": .string(t.name), "parameters": t.parameters]
-                    if let d = t.description { f["description"] = .string(d) }
-                    return ["type": "function", "function": .object(f)]
-                })
+                body["tools"] = .array(tools.map(\.openAI))
                 switch p.toolChoice {
                 case nil: break
                 case .auto?: body["tool_choice"] = "auto"

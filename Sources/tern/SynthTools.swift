@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TernEnsembles
 import TernLM
+import TernPrograms
 
 extension Synth {
     /// Verified tool-calling chats (`ToolCallSynth`) from a catalog of functions, as OpenAI's
@@ -37,19 +38,10 @@ extension Synth {
              + kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n")
     }
 
-    /// Function names used in a folder of BFCL question files.
+    /// Function names used in a folder of BFCL's files.
     static func functionNames(in folder: String) throws -> Set<String> {
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
-            throw CommandError("cannot read \(folder): pass the folder of BFCL's .jsonl files")
-        }
-        var names = Set<String>()
-        for f in files where f.hasSuffix(".jsonl") && !f.contains("answers") {
-            let text = (try? String(contentsOfFile: folder + "/" + f, encoding: .utf8)) ?? ""
-            for line in text.split(separator: "\n") {
-                let q = try? JSONDecoder().decode(JSONValue.self, from: Data(line.utf8))
-                for fn in q?["function"]?.array ?? [] { if let n = fn["name"]?.string { names.insert(n) } }
-            }
-        }
-        return names
+        do {
+            return Set(try BFCL.categories.flatMap { try BFCL.load(category: $0, from: folder).flatMap { $0.tools.map(\.name) } })
+        } catch { throw CommandError("--exclude-from: \(error)") }
     }
 }

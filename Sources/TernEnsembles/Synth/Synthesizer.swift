@@ -199,8 +199,8 @@ public struct Synthesizer: Sendable {
             if let embedder, let topicVectors {
                 let vectors = try await embedder.embed(texts.map { $0 ?? "" })
                 for (i, v) in vectors.enumerated() where texts[i] != nil {
-                    let own = Self.cosine(v, topicVectors[batch[i].t])
-                    ranks[i] = 1 + topicVectors.filter { Self.cosine(v, $0) > own }.count
+                    let own = EmbeddingModel.cosine(v, topicVectors[batch[i].t])
+                    ranks[i] = 1 + topicVectors.filter { EmbeddingModel.cosine(v, $0) > own }.count
                 }
             }
             for (i, (job, reply)) in zip(batch, replies).enumerated() {
@@ -216,12 +216,6 @@ public struct Synthesizer: Sendable {
             progress(stats, kept.count)
         }
         return stats
-    }
-
-    static func cosine(_ a: [Float], _ b: [Float]) -> Float {
-        var dot: Float = 0, na: Float = 0, nb: Float = 0
-        for i in a.indices { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i] }
-        return dot / max((na * nb).squareRoot(), 1e-12)
     }
 
     /// The reply's first sentence, unquoted, when it has 5 to 30 words, does not name the topic and

@@ -151,11 +151,7 @@ public struct ToolCallSynth {
     mutating func nearest(to v: [Float]?, excluding: Set<Int>, count: Int) -> [Int] {
         let candidates = (0..<catalog.functions.count).filter { !excluding.contains($0) }
         guard let v, let e = embeddings else { return Array(candidates.shuffled(using: &random).prefix(count)) }
-        func cosine(_ a: [Float], _ b: [Float]) -> Float {
-            let d = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
-            return d / max(1e-9, sqrt(a.reduce(0) { $0 + $1 * $1 }) * sqrt(b.reduce(0) { $0 + $1 * $1 }))
-        }
-        let score = Dictionary(uniqueKeysWithValues: candidates.map { ($0, cosine(v, e[$0])) })
+        let score = Dictionary(uniqueKeysWithValues: candidates.map { ($0, EmbeddingModel.cosine(v, e[$0])) })
         return Array(candidates.sorted { score[$0]! > score[$1]! || (score[$0]! == score[$1]! && $0 < $1) }.prefix(count))
     }
 
@@ -171,33 +167,14 @@ public struct ToolCallSynth {
         }
     }
 
-    /// A value as JSON in a call.
+    /// A value as JSON in a call (integral numbers without ".0", as `canonicalJSON` writes them).
     static func written(_ v: JSONValue) -> String {
-        switch v {
-        case .number(let d) where d == d.rounded() && abs(d) < 1e15: return String(Int(d))
-        case .number(let d): return "\(d)"
-        case .array(let a): return "[" + a.map(written).joined(separator: ", ") + "]"
-        default: return v.canonicalJSON
-        }
+        if case .array(let a) = v { return "[" + a.map(written).joined(separator: ", ") + "]" }
+        return v.canonicalJSON
     }
 
     /// OpenAI's fine-tuning line: messages (the assistant's calls in `tool_calls`) and the tools.
     static func line(messages: [Message], tools: [ToolDefinition]) -> JSONValue {
-        let m: [JSONValue] = messages.map { m in
-            var o: [String: JSONValue] = ["role": .string(m.role.rawValue)]
-            if let calls = m.toolCalls, !calls.isEmpty {
-                o["tool_calls"] = .array(calls.map { ["id": .string($0.id), "type": "function",
-                                                      "function": ["name": .string($0.name), "arguments": .string($0.arguments)]] })
-            } else {
-                o["content"] = .string(m.content)
-            }
-            return .object(o)
-        }
-        let t: [JSONValue] = tools.map { t in
-            var f: [String: JSONValue] = ["name": .string(t.name), "parameters": t.parameters]
-            if let d = t.description { f["description"] = .string(d) }
-            return ["type": "function", "function": .object(f)]
-        }
-        return ["messages": .array(m), "tools": .array(t)]
+        ["messages": .array(messages.map(\.openAI)), "tools": .array(tools.map(\.openAI))]
     }
 }

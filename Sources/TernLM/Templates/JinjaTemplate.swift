@@ -52,11 +52,7 @@ public struct JinjaTemplate: ChatTemplate, @unchecked Sendable {  // the syntax 
             "bos_token": .string(bosToken), "eos_token": .string(eosToken),
         ]
         if let tools {
-            variables["tools"] = .array(tools.map { t in
-                var f: [String: JSONValue] = ["name": .string(t.name), "parameters": t.parameters]
-                if let d = t.description { f["description"] = .string(d) }
-                return JinjaValue(JSONValue.object(["type": "function", "function": .object(f)]))
-            })
+            variables["tools"] = .array(tools.map { JinjaValue($0.openAI) })
         }
         var renderer = JinjaRenderer(variables: variables)
         return try renderer.render(nodes)

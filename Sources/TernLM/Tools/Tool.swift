@@ -14,6 +14,13 @@ public struct ToolDefinition: Sendable, Hashable, Codable {
         self.description = description
         self.parameters = parameters
     }
+
+    /// OpenAI's `tools[]` entry: `{"type": "function", "function": {name, description, parameters}}`.
+    public var openAI: JSONValue {
+        var f: [String: JSONValue] = ["name": .string(name), "parameters": parameters]
+        if let description { f["description"] = .string(description) }
+        return ["type": "function", "function": .object(f)]
+    }
 }
 
 /// Whether and which function the model must call (OpenAI's `tool_choice`).
@@ -46,6 +53,11 @@ public struct ToolCall: Sendable, Hashable, Codable {
     public static func newID<G: RandomNumberGenerator>(using generator: inout G) -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         return "call_" + String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+
+    /// OpenAI's `tool_calls[]` entry: `{"id", "type": "function", "function": {name, arguments}}`.
+    public var openAI: JSONValue {
+        ["id": .string(id), "type": "function", "function": ["name": .string(name), "arguments": .string(arguments)]]
     }
 
     public static func newID() -> String {

@@ -15,11 +15,7 @@ public enum ToolCallFormat {
 
     /// The system text that offers the tools.
     public static func instructions(tools: [ToolDefinition], choice: ToolChoice) -> String {
-        let lines = tools.map { t -> String in
-            var f: [String: JSONValue] = ["name": .string(t.name), "parameters": t.parameters]
-            if let d = t.description { f["description"] = .string(d) }
-            return JSONValue.object(["type": "function", "function": .object(f)]).canonicalJSON
-        }
+        let lines = tools.map(\.openAI.canonicalJSON)
         var text = "You can call functions. They are given here, one JSON object per line:\n<tools>\n"
             + lines.joined(separator: "\n") + "\n</tools>\n"
             + "To call a function, answer with its name and arguments in these tags, one block per call:\n"

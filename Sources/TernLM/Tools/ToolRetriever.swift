@@ -9,13 +9,13 @@ import Foundation
 public struct ToolRetriever: Sendable {
     public let tools: [ToolDefinition]
     public let embedder: any LanguageModel
-    /// One unit vector per tool, of its name and description.
+    /// One vector per tool, of its name and description.
     let vectors: [[Float]]
 
     public init(tools: [ToolDefinition], embedder: any LanguageModel) async throws {
         self.tools = tools
         self.embedder = embedder
-        vectors = try await embedder.embed(tools.map(Self.document)).map(Self.unit)
+        vectors = try await embedder.embed(tools.map(Self.document))
     }
 
     /// What is embedded for a tool: its name with dots and underscores as spaces, and its description.
@@ -23,16 +23,10 @@ public struct ToolRetriever: Sendable {
         t.name.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: ".", with: " ") + ": " + (t.description ?? "")
     }
 
-    static func unit(_ v: [Float]) -> [Float] {
-        let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return n > 0 ? v.map { $0 / n } : v
-    }
-
     /// The `count` tools nearest to each query, nearest first.
     public func nearest(to queries: [String], count: Int) async throws -> [[ToolDefinition]] {
-        let q = try await embedder.embed(queries).map(Self.unit)
-        return q.map { v in
-            let scores = vectors.map { zip($0, v).reduce(Float(0)) { $0 + $1.0 * $1.1 } }
+        return try await embedder.embed(queries).map { v in
+            let scores = vectors.map { EmbeddingModel.cosine($0, v) }
             return scores.indices.sorted { scores[$0] > scores[$1] }.prefix(count).map { tools[$0] }
         }
     }

@@ -70,7 +70,6 @@ struct ToolUse {
     /// as Hermes blocks either way, the format the templates that render tools use.
     func render(_ prompt: Prompt, with template: any ChatTemplate) throws -> String {
         guard case .chat(let messages) = prompt else { throw LMError.invalidRequest("tools need a chat prompt ('messages')") }
-        guard !messages.isEmpty else { throw LMError.invalidRequest("'messages' is empty") }
         if template.rendersTools { return try template.render(messages, tools: tools, addGenerationPrompt: true) }
         return try template.render(ToolCallFormat.messages(messages, tools: tools, choice: choice), addGenerationPrompt: true)
     }
