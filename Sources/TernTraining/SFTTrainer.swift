@@ -10,6 +10,9 @@ public struct SFTSettings: Sendable, Codable, Equatable {
     public var evalEvery: Int = 50
     /// A checkpoint every this many steps (and after the last).
     public var checkpointEvery: Int = 10
+    /// The weight in the loss of each assistant turn's first token: the turn's decision (call a
+    /// function or answer in text, say), otherwise one token among dozens. 1 weighs it as any other.
+    public var firstTokenWeight: Float = 1
 
     public init() {}
 }
@@ -74,6 +77,21 @@ public final class SFTTrainer {
         return count > 0 ? nll / Double(count) : .nan
     }
 
+    /// Adds a step's gradient to the parameters': the loss averaged over its target tokens, each
+    /// assistant turn's first token counted `settings.firstTokenWeight` times. Returns the summed
+    /// (unweighted) loss.
+    public func accumulateGradients(_ s: TrainingStep) -> Double {
+        let scale = 1 / Float(max(1, s.targetCount)), first = scale * settings.firstTokenWeight
+        var nll = 0.0
+        for b in s.batches {
+            // A target whose position before has none opens an assistant turn.
+            nll += model.tokenLosses(tokens: b.tokens, starts: b.starts, targets: b.targets, backward: true) { t, _ in
+                t == 0 || b.targets[t - 1] < 0 ? first : scale
+            }.reduce(0, +)
+        }
+        return nll
+    }
+
     /// Trains from the last checkpoint in `out` (or from the start) to the end of the plan.
     /// `onStep` sees every step's log line. Returns the steps taken in this call.
     @discardableResult
@@ -85,11 +103,7 @@ public final class SFTTrainer {
             let s = plan.steps[step], start = Date()
             for p in model.parameters { p.zeroGrad() }
             model.reseedDropout(step: step)
-            var nll = 0.0
-            let scale = 1 / Float(max(1, s.targetCount))
-            for b in s.batches {
-                nll += model.run(tokens: b.tokens, starts: b.starts, targets: b.targets, gradScale: scale, backward: true)
-            }
+            let nll = accumulateGradients(s)
             let mean = nll / Double(max(1, s.targetCount))
             let norm = clipGradients(model.parameters, maxNorm: settings.maxGradNorm)
             guard mean.isFinite, norm.isFinite else {

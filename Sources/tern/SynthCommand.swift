@@ -39,6 +39,8 @@ struct Synth: AsyncParsableCommand {
     @Flag(help: "Instructions: rewrite the layout of answers that fail only layout constraints (lowercase, closing phrase, JSON, paragraphs, bullets), then verify again.")
     var repair = false
     @Option(help: "Tools: the catalog of functions (docs/tools/catalog.json).") var catalog = "docs/tools/catalog.json"
+    @Option(name: .customLong("no-call-share"), help: "Tools: the share of chats that offer only functions that do not fit (the answer is text).")
+    var noCallShare = 0.40
     @Option(name: .customLong("exclude-from"), help: "Tools: a folder of BFCL files whose function names the catalog must not use.") var excludeFrom: String?
     @Option(help: "Sentences: the embedding model that checks each sentence is near its topic ('none' skips the check). Tools: the model that picks the nearest functions to offer beside the right one ('none': random ones).")
     var embedder = "minilm-l6"

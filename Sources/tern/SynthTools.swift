@@ -23,6 +23,8 @@ extension Synth {
         }
         var synth = ToolCallSynth(catalog: catalog, embeddings: embeddings, seed: seed)
         synth.unmatchedEmbeddings = unmatched
+        guard (0...1).contains(noCallShare) else { throw CommandError("--no-call-share must be between 0 and 1, not \(noCallShare)") }
+        synth.irrelevanceShare = noCallShare
         let lines = synth.examples(count: count)
         let text = lines.map(\.canonicalJSON).joined(separator: "\n") + "\n"
         do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {

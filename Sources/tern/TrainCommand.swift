@@ -38,6 +38,8 @@ struct Train: ParsableCommand {
         @Option(help: "Peak learning rate.") var lr: Float = 2e-4
         @Option(name: .customLong("warmup-ratio"), help: "Share of the steps spent warming up.") var warmupRatio: Float = 0.05
         @Option(name: .customLong("weight-decay"), help: "AdamW's decoupled weight decay.") var weightDecay: Float = 0
+        @Option(name: .customLong("first-token-weight"), help: "Weight in the loss of each assistant turn's first token (its decision: call a function or answer in text).")
+        var firstTokenWeight: Float = 1
         @Option(name: .customLong("max-grad-norm"), help: "Clip the gradients' global norm to this.") var maxGradNorm: Float = 1
         @Option(help: "Tokens per sequence; longer examples are cut to it.") var ctx = 512
         @Option(name: .customLong("batch-tokens"), help: "Tokens per optimizer step (micro-batches of --ctx are accumulated).")
@@ -53,8 +55,8 @@ struct Train: ParsableCommand {
         @Option(name: .customLong("adapter-type"), help: "Number type of OUT/adapter.gguf: f32, or f16 (half the size).") var adapterType = "f32"
 
         func run() throws {
-            guard ctx > 1, batchTokens > 0, epochs > 0, lr > 0 else {
-                throw CommandError("--ctx, --batch-tokens, --epochs and --lr must be positive")
+            guard ctx > 1, batchTokens > 0, epochs > 0, lr > 0, firstTokenWeight > 0 else {
+                throw CommandError("--ctx, --batch-tokens, --epochs, --lr and --first-token-weight must be positive")
             }
             let targets = try parseLoRATargets(loraTargets)
             guard adapterType == "f32" || adapterType == "f16" else { throw CommandError("--adapter-type must be f32 or f16, not \(adapterType)") }
@@ -87,6 +89,7 @@ struct Train: ParsableCommand {
             settings.warmupRatio = warmupRatio
             settings.weightDecay = weightDecay
             settings.maxGradNorm = maxGradNorm
+            settings.firstTokenWeight = firstTokenWeight
             settings.evalEvery = evalEvery
             settings.checkpointEvery = checkpointEvery
             let run = SFTTrainer(model: trainer, plan: plan, eval: heldBatches, settings: settings, out: out,

@@ -94,4 +94,70 @@ final class ToolCallSynthTests: XCTestCase {
         var refused = ToolCallSynth(catalog: try ToolCatalog(path: catalogFile(wrong)), seed: 1)
         XCTAssertNil(refused.example(.single), "a string for a number does not parse under the schema's grammar")
     }
+
+    /// A value the catalog says differently ("5%" for 0.05, a spoken date for YYYY-MM-DD) is said
+    /// so in the request and written as the value in the call; a said form missing from the
+    /// request fails verification. Every declining answer opens with the same word.
+    func testSaidValuesAndDeclines() throws {
+        let text = """
+        {"unmatched": ["Write a poem."],
+         "functions": [{"name": "loan.cost", "description": "A loan's cost.",
+          "params": [["rate", "number", "Rate as a decimal.", [{"value": 0.05, "said": "5%"}], true],
+                     ["date", "string", "Start, YYYY-MM-DD.", [{"value": "2025-03-14", "said": "March 14, 2025"}], true]],
+          "requests": ["Cost at {rate} from {date}?"]},
+         {"name": "clock.now", "description": "The time.", "params": [], "requests": ["What time is it?"]}]}
+        """
+        let c = try ToolCatalog(path: catalogFile(text))
+        XCTAssertEqual(c.functions[0].parameters[0].values, [0.05])
+        XCTAssertEqual(c.functions[0].parameters[1].said["2025-03-14"], "March 14, 2025")
+        var synth = ToolCallSynth(catalog: c, seed: 1)
+        let loan = try XCTUnwrap((0..<20).lazy.compactMap { _ in synth.example(.single) }.first {
+            $0["messages"]!.array![1]["tool_calls"]?.array?.first?["function"]?["name"] == "loan.cost"
+        })
+        let messages = loan["messages"]!.array!
+        XCTAssertEqual(messages[0]["content"], "Cost at 5% from March 14, 2025?")
+        let call = messages[1]["tool_calls"]!.array![0]["function"]!
+        XCTAssertEqual(call["arguments"], #"{"date": "2025-03-14", "rate": 0.05}"#)
+        // The same call for a request that says another rate is refused.
+        var m = Message.assistant("")
+        m.toolCalls = [ToolCall(id: "call_1", name: "loan.cost", arguments: #"{"date": "2025-03-14", "rate": 0.05}"#)]
+        XCTAssertTrue(synth.verify(user: "Cost at 5% from March 14, 2025?", assistant: m, tools: [c.functions[0].definition]))
+        XCTAssertFalse(synth.verify(user: "Cost at 0.05 from March 14, 2025?", assistant: m, tools: [c.functions[0].definition]))
+        // Whole numbers from 1,000 up are said with or without thousands separators.
+        let pay = """
+        {"functions": [{"name": "pay", "description": "Pay.", "params": [["amount", "number", "Amount.", [1234500], true]],
+          "requests": ["Pay {amount}."]}]}
+        """
+        var payments = ToolCallSynth(catalog: try ToolCatalog(path: catalogFile(pay)), seed: 1)
+        let said = Set((0..<20).compactMap { _ in payments.example(.single) }.map { l -> String in
+            XCTAssertEqual(l["messages"]!.array![1]["tool_calls"]!.array![0]["function"]!["arguments"], #"{"amount": 1234500}"#)
+            return l["messages"]!.array![0]["content"]!.string!
+        })
+        XCTAssertEqual(said, ["Pay 1234500.", "Pay 1,234,500."])
+        let declines = (0..<20).compactMap { _ in synth.example(.irrelevance) }.map { $0["messages"]!.array![1]["content"]!.string! }
+        XCTAssertFalse(declines.isEmpty)
+        XCTAssertTrue(declines.allSatisfy { $0.hasPrefix("None of the ") }, "\(Set(declines))")
+    }
+
+    /// On the shipped catalog, chats with a call and chats without offer as many functions: one in
+    /// about 40% of each (as a BFCL question offers one), so the number offered is no cue to
+    /// decline. Every shipped example parses, and none names a function outside the catalog.
+    func testShippedCatalogOffersAsManyFunctionsWithAndWithoutACall() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let c = try ToolCatalog(path: root.appendingPathComponent("docs/tools/catalog.json").path)
+        var synth = ToolCallSynth(catalog: c, seed: 11)
+        synth.irrelevanceShare = 0.45
+        var one = [false: 0, true: 0], all = [false: 0, true: 0]
+        for line in synth.examples(count: 600) {
+            let calls = line["messages"]!.array![1]["tool_calls"]?.array ?? []
+            let offered = line["tools"]!.array!.count
+            all[calls.isEmpty, default: 0] += 1
+            if offered == 1 { one[calls.isEmpty, default: 0] += 1 }
+            XCTAssertTrue((1...4).contains(offered), "\(offered) offered")
+        }
+        for declines in [false, true] {
+            let share = Double(one[declines]!) / Double(all[declines]!)
+            XCTAssertEqual(share, 0.4, accuracy: 0.08, "\(declines ? "no-call" : "call") chats offering one function")
+        }
+    }
 }

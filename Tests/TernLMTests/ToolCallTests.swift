@@ -120,7 +120,10 @@ final class ToolCallTests: XCTestCase {
         XCTAssertTrue(c.mustEnd, "one call only without parallel calls")
 
         for wrong in ["<tool_call>\n{\"name\": \"get_date\"", "<tool_call>\n{\"name\": \"get_time\", \"arguments\": {\"city\": 1}",
-                      "<tool_call>\n{\"name\": \"get_time\", \"arguments\": {}}", "<tool_call>\n{\"arguments\""] {
+                      "<tool_call>\n{\"name\": \"get_time\", \"arguments\": {}}", "<tool_call>\n{\"arguments\"",
+                      // Arguments are compact: one space at most between tokens, no newline.
+                      "<tool_call>\n{\"name\": \"get_time\", \"arguments\": {\n\"zone\"",
+                      "<tool_call>\n{\"name\": \"get_time\", \"arguments\": {\"zone\":  \""] {
             var w = try constraint([weather, time], mustCall: true, parallel: false)
             XCTAssertFalse(write(wrong, &w, v), wrong)
         }

@@ -75,4 +75,41 @@ final class SFTTrainerTests: XCTestCase {
         let header = try Checkpoint.header(at: out + "/checkpoint.bin")
         XCTAssertTrue(header == nil || header!.step >= 2, "only good steps are checkpointed")
     }
+
+    /// `firstTokenWeight` W counts each assistant turn's first token W times: the step's gradient is
+    /// the plain one plus (W − 1) times that of the first tokens' loss alone, taken through the
+    /// model's own unweighted pass with every other target masked.
+    func testFirstTokenWeightAddsTheFirstTokensGradientWTimes() throws {
+        let model = Gemma3Training(model: try Gemma3TrainingTests.tinyModel(seed: 41), mode: .full)
+        let plan = SFTPlan(examples: examples, context: 12, batchTokens: 24, epochs: 1, seed: 3)
+        let step = plan.steps[0]
+        func gradient(_ body: () -> Void) -> [Float] {
+            for p in model.parameters { p.zeroGrad() }
+            body()
+            return model.parameters.flatMap(\.grads)
+        }
+        var settings = SFTSettings()
+        func trainerGradient() -> [Float] {
+            gradient { _ = SFTTrainer(model: model, plan: plan, settings: settings, out: folder(), fingerprint: "w").accumulateGradients(step) }
+        }
+        let plain = trainerGradient()
+        settings.firstTokenWeight = 4
+        let weighted = trainerGradient()
+        var firstCount = 0
+        let firsts = gradient {
+            for b in step.batches {
+                let masked = b.targets.indices.map { t in b.targets[t] >= 0 && (t == 0 || b.targets[t - 1] < 0) ? b.targets[t] : -1 }
+                firstCount += masked.filter { $0 >= 0 }.count
+                _ = model.run(tokens: b.tokens, starts: b.starts, targets: masked, gradScale: 1 / Float(step.targetCount), backward: true)
+            }
+        }
+        XCTAssertEqual(firstCount, step.batches.reduce(0) { $0 + Set($1.starts).count }, "one first token per example")
+        let tolerance = 1e-4 * (weighted.map(abs).max() ?? 1)
+        var largest: Float = 0
+        for i in plain.indices {
+            XCTAssertEqual(weighted[i], plain[i] + 3 * firsts[i], accuracy: tolerance, "weight \(i)")
+            largest = max(largest, abs(weighted[i] - plain[i]))
+        }
+        XCTAssertGreaterThan(largest, 100 * tolerance, "the weight changed the gradient")
+    }
 }

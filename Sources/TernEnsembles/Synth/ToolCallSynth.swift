@@ -5,13 +5,14 @@ import TernLM
 /// benchmark): a request written from one of a function's request templates with sampled values,
 /// the functions offered beside it (the nearest ones by embedding when `embeddings` are given, so
 /// the model learns to tell similar functions apart, or random ones), and the call that answers it.
-/// Some examples ask for two calls (the same function twice, or two functions); some offer only
-/// functions that do not fit, and the answer is text, not a call.
+/// Some examples ask for several calls (the same function two or three times, or two functions);
+/// some offer only functions that do not fit, and the answer is text, not a call.
 ///
 /// Every example is verified before it is kept: the arguments parse under the same grammar the
 /// engine holds calls to (`JSONGrammar` of the function's schema), each argument's value is written
-/// in the request, and the calls read back from the assistant turn as `ToolCallFormat` writes it
-/// are the calls made. Each example is a line of OpenAI's fine-tuning format with `tools`.
+/// in the request (or said as the catalog says it: "5%" for 0.05), and the calls read back from
+/// the assistant turn as `ToolCallFormat` writes it are the calls made. Each example is a line of
+/// OpenAI's fine-tuning format with `tools`.
 ///
 ///     var synth = ToolCallSynth(catalog: try ToolCatalog(path: "docs/tools/catalog.json"), seed: 1)
 ///     let lines = synth.examples(count: 800)   // [JSONValue]: {"messages": […], "tools": […]}
@@ -56,7 +57,7 @@ public struct ToolCallSynth {
         let first = Int.random(in: 0..<n, using: &random)
         var targets: [Int] = [first]
         switch kind {
-        case .parallel: targets.append(first)
+        case .parallel: targets += Array(repeating: first, count: Int.random(in: 0..<3, using: &random) == 0 ? 2 : 1)
         case .parallelMultiple:
             targets.append(nearest(to: first, excluding: [first], count: 3).randomElement(using: &random) ?? (first + 1) % n)
         default: break
@@ -75,12 +76,13 @@ public struct ToolCallSynth {
             unmatched = Int.random(in: 0..<catalog.unmatched.count, using: &random)
             requests = [catalog.unmatched[unmatched!]]
         }
-        // The offered functions: the targets and 0–3 others (for irrelevance 1–3 others, one
-        // half the time, as a benchmark question offering one unrelated function does).
-        let others = kind == .irrelevance ? (Bool.random(using: &random) ? 1 : Int.random(in: 2...3, using: &random))
-            : Int.random(in: 0...3, using: &random)
-        let near = Bool.random(using: &random)
+        // The offered functions: as many for every kind (one 40% of the time, as in a benchmark
+        // question, else two to four), so that how many are offered says nothing about whether
+        // one fits: the targets, then others.
         var offered = kind == .irrelevance ? [] : targets.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
+        let size = max(offered.count, Double.random(in: 0..<1, using: &random) < 0.4 ? 1 : Int.random(in: 2...4, using: &random))
+        let others = kind == .irrelevance ? size : size - offered.count
+        let near = Bool.random(using: &random)
         let excluded = Set(targets)
         let pool = near ? nearest(to: unmatched.flatMap { unmatchedEmbeddings?[$0] } ?? embeddings?[first], excluding: excluded, count: others)
             : Array((0..<n).filter { !excluded.contains($0) }.shuffled(using: &random).prefix(others))
@@ -100,11 +102,13 @@ public struct ToolCallSynth {
         return Self.line(messages: [.user(user), assistant], tools: tools)
     }
 
-    /// What the model says when no offered function fits.
+    /// What the model says when no offered function fits. Every one starts with the same word, so
+    /// that the answer's first token is the decision: "<" (of `<tool_call>`) against "None", not
+    /// against several openings that split the probability of declining between them.
     static let declines = [
         "None of the functions I can call does this, so I cannot answer it with them.",
-        "The available functions cannot help with this request.",
-        "I can't do that with the functions I have: none of them fits this request.",
+        "None of the available functions can help with this request.",
+        "None of the functions I have fits this request, so I can't do that with them.",
     ]
 
     /// A request from one of the function's templates, and the arguments it asks for (JSON, keys
@@ -115,7 +119,8 @@ public struct ToolCallSynth {
         for slot in ToolCatalog.slots(template).reversed() {
             guard let p = f.parameters.first(where: { $0.name == slot.name }) else { return nil }
             let value: JSONValue = slot.words != nil ? .bool(true) : p.values.randomElement(using: &random)!
-            text.replaceSubrange(slot.range, with: slot.words ?? Self.spoken(value))
+            let grouped = Bool.random(using: &random)  // "12,000" half the time, as people write it
+            text.replaceSubrange(slot.range, with: slot.words ?? p.said[value] ?? Self.spoken(value, grouped: grouped))
             // Two parameters that draw on the same values (from and to, origin and destination) differ.
             if arguments.contains(where: { a in a.1 == value && f.parameters.first { $0.name == a.0 }?.values == p.values }) { return nil }
             arguments.append((p.name, value))
@@ -125,15 +130,17 @@ public struct ToolCallSynth {
     }
 
     /// Every check an example passes before it is kept.
-    func verify(user: String, assistant: Message, tools: [ToolDefinition]) -> Bool {
+    public func verify(user: String, assistant: Message, tools: [ToolDefinition]) -> Bool {
         for call in assistant.toolCalls ?? [] {
             guard let tool = tools.first(where: { $0.name == call.name }),
                   let grammar = try? JSONGrammar(schema: tool.parameters),
                   let matched = JSONMatcher(grammar: grammar).advanced(by: Array(call.arguments.utf8)), matched.isComplete,
                   let value = try? JSONDecoder().decode(JSONValue.self, from: Data(call.arguments.utf8)) else { return false }
-            for (_, v) in value.object ?? [:] where v.bool == nil {
-                let words = v.array?.map(Self.spoken) ?? [Self.spoken(v)]
-                guard words.allSatisfy({ user.contains($0) }) else { return false }
+            let parameters = catalog.functions.first { $0.name == call.name }?.parameters ?? []
+            for (k, v) in value.object ?? [:] where v.bool == nil {
+                let forms = parameters.first { $0.name == k }?.said[v].map { [[$0]] }
+                    ?? v.array?.map { [Self.spoken($0)] } ?? [[Self.spoken(v), Self.spoken(v, grouped: true)]]
+                guard forms.allSatisfy({ $0.contains(where: user.contains) }) else { return false }
             }
         }
         let written = ToolCallFormat.messages([.user(user), assistant], tools: tools, choice: .auto).last?.content ?? ""
@@ -155,13 +162,22 @@ public struct ToolCallSynth {
         return Array(candidates.sorted { score[$0]! > score[$1]! || (score[$0]! == score[$1]! && $0 < $1) }.prefix(count))
     }
 
-    /// A value as a request says it: numbers without a trailing ".0", lists as "a, b and c".
-    static func spoken(_ v: JSONValue) -> String {
+    /// A value as a request says it: numbers without a trailing ".0" (whole ones from 1,000 up with
+    /// thousands separators when `grouped`), lists as "a, b and c".
+    static func spoken(_ v: JSONValue, grouped: Bool = false) -> String {
         switch v {
         case .string(let s): return s
+        case .number(let n) where grouped && n == n.rounded() && abs(n) >= 1000 && abs(n) < 1e15:
+            let digits = String(Int(abs(n)))
+            var out = n < 0 ? "-" : ""
+            for (i, c) in digits.enumerated() {
+                if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+                out.append(c)
+            }
+            return out
         case .number: return written(v)
         case .array(let a):
-            let items = a.map(spoken)
+            let items = a.map { spoken($0) }
             return items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
         default: return written(v)
         }

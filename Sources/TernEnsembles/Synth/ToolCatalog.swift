@@ -10,7 +10,10 @@ import TernLM
 ///                     "requests": ["What will the weather be in {city} over the next {days} days?", …]}]}
 ///
 /// A parameter is `[name, type, description, values, required]`: the type is a JSON Schema type,
-/// `enum` (a string among the values) or `array:ITEM`; the values a list or `@pool`. A request
+/// `enum` (a string among the values) or `array:ITEM`; the values a list or `@pool`. A value
+/// written `{"value": 0.05, "said": "5%"}` is 0.05 in the call and "5%" in the request, so the model
+/// learns to write what the description asks for (a rate as a decimal, a date as YYYY-MM-DD,
+/// "2 million" as 2000000) rather than to copy. A request
 /// mentions a parameter as `{name}`, or a boolean as `{name=words}` (the words appear, the value is
 /// true). A request that leaves out a required parameter is refused when the catalog is read.
 /// `unmatched` lists requests that no function of the catalog answers.
@@ -19,6 +22,8 @@ public struct ToolCatalog: Sendable {
         public var name: String
         public var schema: JSONValue
         public var values: [JSONValue]
+        /// How a request says a value that it does not write as in the call.
+        public var said: [JSONValue: String] = [:]
         public var required: Bool
     }
 
@@ -54,14 +59,20 @@ public struct ToolCatalog: Sendable {
                 guard let a = p.array, a.count == 5, let pname = a[0].string, let type = a[1].string else {
                     throw CatalogError(description: "\(path): \(name): a parameter is [name, type, description, values, required]")
                 }
-                let values: [JSONValue]
+                var written: [JSONValue]
                 if let pool = a[3].string, pool.hasPrefix("@") {
                     guard let v = pools[String(pool.dropFirst())]?.array else {
                         throw CatalogError(description: "\(path): \(name).\(pname): no pool \(pool)")
                     }
-                    values = v
+                    written = v
                 } else {
-                    values = a[3].array ?? []
+                    written = a[3].array ?? []
+                }
+                var said: [JSONValue: String] = [:]
+                let values = written.map { v -> JSONValue in
+                    guard let value = v["value"], let words = v["said"]?.string else { return v }
+                    said[value] = words
+                    return value
                 }
                 guard !values.isEmpty else { throw CatalogError(description: "\(path): \(name).\(pname): no values") }
                 var schema: [String: JSONValue] = ["description": a[2]]
@@ -74,7 +85,7 @@ public struct ToolCatalog: Sendable {
                 } else {
                     schema["type"] = .string(type)
                 }
-                return Parameter(name: pname, schema: .object(schema), values: values, required: a[4].bool ?? false)
+                return Parameter(name: pname, schema: .object(schema), values: values, said: said, required: a[4].bool ?? false)
             }
             let required = Set(parameters.filter(\.required).map(\.name))
             for r in requests where !required.isSubset(of: Self.slots(r).map(\.name)) {

@@ -73,6 +73,9 @@ public final class JSONGrammar: Hashable, Sendable, CustomStringConvertible {
     let lastRequired: [Int32]
     /// Per node: the literal set of a `literals` node (empty otherwise).
     let literalSets: [LiteralSet]
+    /// Whitespace between tokens is at most one space, no newline or tab (`{"a": 1, "b": [2, 3]}`):
+    /// a small model cannot wander into runs of blank lines. Strings may still hold any character.
+    public let compact: Bool
     private let contentHash: Int
 
     /// Compiles schema text, keeping the order in which properties are written in it.
@@ -100,9 +103,10 @@ public final class JSONGrammar: Hashable, Sendable, CustomStringConvertible {
         try self.init(nodes: c.nodes, root: root)
     }
 
-    init(nodes: [Node], root: Int) throws {
+    init(nodes: [Node], root: Int, compact: Bool = false) throws {
         self.nodes = nodes
         self.root = root
+        self.compact = compact
         var resolve = [Int32](repeating: -1, count: nodes.count * 256)
         var keySets: [[LiteralSet]] = []
         var lastRequired: [Int32] = []
@@ -146,7 +150,13 @@ public final class JSONGrammar: Hashable, Sendable, CustomStringConvertible {
         var h = Hasher()
         h.combine(nodes)
         h.combine(root)
+        h.combine(compact)
         contentHash = h.finalize()
+    }
+
+    /// The same grammar with at most one space between tokens (see `compact`).
+    public func compacted() -> JSONGrammar {
+        compact ? self : try! JSONGrammar(nodes: nodes, root: root, compact: true)
     }
 
     static func literalSet(_ items: [([UInt8], Int32)]) -> LiteralSet {
@@ -168,7 +178,7 @@ public final class JSONGrammar: Hashable, Sendable, CustomStringConvertible {
     }
 
     public static func == (a: JSONGrammar, b: JSONGrammar) -> Bool {
-        a === b || (a.contentHash == b.contentHash && a.root == b.root && a.nodes == b.nodes)
+        a === b || (a.contentHash == b.contentHash && a.root == b.root && a.compact == b.compact && a.nodes == b.nodes)
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(contentHash) }

@@ -107,7 +107,9 @@ public struct JSONMatcher: Sendable {
         state.top = Frame(node: Int32(child), phase: .value)
     }
 
-    private mutating func bumpWhitespace() -> Bool {
+    /// Whitespace between tokens: up to `maxWhitespace` bytes, or in a compact grammar one space.
+    private mutating func bumpWhitespace(_ byte: UInt8) -> Bool {
+        if grammar.compact { guard byte == 0x20, state.whitespace == 0 else { return false } }
         guard state.whitespace < Self.maxWhitespace else { return false }
         state.whitespace += 1
         return true
@@ -125,7 +127,7 @@ public struct JSONMatcher: Sendable {
             case .done:
                 return false
             case .value:
-                if ws { return !state.stack.isEmpty && bumpWhitespace() }
+                if ws { return !state.stack.isEmpty && bumpWhitespace(byte) }
                 let target = grammar.resolve[Int(f.node) * 256 + Int(byte)]
                 guard target >= 0 else { return false }
                 return start(Int(target), byte)
@@ -204,7 +206,7 @@ public struct JSONMatcher: Sendable {
         let mayClose = f.a > grammar.lastRequired[n]
         switch f.phase {
         case .objectOpen, .objectComma:
-            if ws { return bumpWhitespace() }
+            if ws { return bumpWhitespace(byte) }
             if byte == UInt8(ascii: "}"), f.phase == .objectOpen, mayClose { pop(); return true }
             guard byte == UInt8(ascii: "\""), Int(f.a) < props.count else { return false }
             let set = grammar.keySets[n][Int(f.a)]
@@ -229,7 +231,7 @@ public struct JSONMatcher: Sendable {
             return true
         default:  // .objectNext
             // Whitespace only where `}` may follow: it is never allowed before `,`.
-            if ws { return mayClose && bumpWhitespace() }
+            if ws { return mayClose && bumpWhitespace(byte) }
             if byte == UInt8(ascii: ","), !hadWhitespace, Int(f.a) < props.count {
                 state.top.phase = .objectComma
                 return true
@@ -243,7 +245,7 @@ public struct JSONMatcher: Sendable {
         guard case .dictionary(let key, let value) = grammar.nodes[Int(f.node)] else { return false }
         switch f.phase {
         case .dictOpen, .dictComma:
-            if ws { return bumpWhitespace() }
+            if ws { return bumpWhitespace(byte) }
             if byte == UInt8(ascii: "}"), f.phase == .dictOpen { pop(); return true }
             guard byte == UInt8(ascii: "\"") else { return false }
             state.stack.append(Frame(node: f.node, phase: .dictColon))
@@ -254,7 +256,7 @@ public struct JSONMatcher: Sendable {
             push(Frame(node: f.node, phase: .dictNext), child: value)
             return true
         default:  // .dictNext
-            if ws { return bumpWhitespace() }
+            if ws { return bumpWhitespace(byte) }
             if byte == UInt8(ascii: ","), !hadWhitespace { state.top.phase = .dictComma; return true }
             if byte == UInt8(ascii: "}") { pop(); return true }
             return false
@@ -268,13 +270,13 @@ public struct JSONMatcher: Sendable {
         let mayClose = count >= minItems
         let mayAdd = maxItems.map { count < $0 } ?? true
         if f.phase == .arrayOpen {
-            if ws { return bumpWhitespace() }
+            if ws { return bumpWhitespace(byte) }
             if byte == UInt8(ascii: "]"), mayClose { pop(); return true }
             guard mayAdd else { return false }
             push(Frame(node: f.node, phase: .arrayNext, a: 1), child: items)
             return nil
         }
-        if ws { return mayClose && bumpWhitespace() }
+        if ws { return mayClose && bumpWhitespace(byte) }
         if byte == UInt8(ascii: ","), !hadWhitespace, mayAdd {
             push(Frame(node: f.node, phase: .arrayNext, a: f.a + 1), child: items)
             return true

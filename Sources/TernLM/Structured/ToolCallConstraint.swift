@@ -11,13 +11,14 @@ import TernEngine
 /// choice "auto") the model writes freely, and once it writes `<tool_call>` (at the start or after
 /// some text) the call that follows is held to the grammar.
 public struct ToolCallConstraint: TokenConstraint, Sendable {
-    /// One offered function: its name and its arguments' grammar.
+    /// One offered function: its name and its arguments' grammar, made compact (at most one space
+    /// between tokens, as calls are written), so a small model cannot fill a call with blank lines.
     public struct Function: Sendable {
         public var name: String
         public var arguments: JSONGrammar
         public init(name: String, arguments: JSONGrammar) {
             self.name = name
-            self.arguments = arguments
+            self.arguments = arguments.compacted()
         }
     }
 

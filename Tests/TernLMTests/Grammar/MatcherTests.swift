@@ -149,6 +149,22 @@ final class MatcherTests: XCTestCase {
         XCTAssertTrue(accepts(g, "[1," + sixteen + "2" + sixteen + "]"))
     }
 
+    /// A compact grammar (tool calls' arguments) allows one space between tokens and no newline
+    /// or tab, while strings keep any spacing; it is a different grammar for the mask cache.
+    func testCompactWhitespace() throws {
+        let loose = try grammar(person), g = loose.compacted()
+        XCTAssertTrue(accepts(g, #"{"name": "A  b", "role": "user", "tags": ["x", "y"]}"#))
+        XCTAssertTrue(accepts(g, #"{"name":"A","role":"user"}"#))
+        XCTAssertEqual(firstRefused(g, "{\n\"name\": \"A\"}"), 1)
+        XCTAssertEqual(firstRefused(g, #"{"name":  "A"}"#), 9)
+        XCTAssertEqual(firstRefused(g, "{\"name\":\t\"A\"}"), 8)
+        XCTAssertEqual(firstRefused(g, #"{"name": "A",  "role": "user"}"#), 14, "one space, not two")
+        XCTAssertTrue(accepts(loose, "{\n\"name\":  \"A\",\n \"role\": \"user\"}"))
+        XCTAssertNotEqual(loose, g)
+        XCTAssertEqual(g, try grammar(person).compacted())
+        XCTAssertTrue(g.compacted() === g)
+    }
+
     func testAnyOfStringOrNull() throws {
         let g = try grammar(#"{"anyOf":[{"type":"string","maxLength":2},{"type":"null"}]}"#)
         XCTAssertTrue(accepts(g, #""ab""#))
