@@ -89,7 +89,9 @@ final class ToolCallTests: XCTestCase {
     func vocabulary() -> TokenVocabulary {
         var tokens: [[UInt8]] = [[]]
         tokens += (0x0A...0x7E).map { [UInt8($0)] }
-        tokens += ["<tool_call>", "\n{\"name\": \"", "get_", "time", "weather", "\"}", "}\n", "Sure"].map { Array($0.utf8) }
+        // A space and a quote in one token, as Gemma writes `: "` (a bare space before a string
+        // may not end a token of compact arguments: JSONMatcher.mayEndToken).
+        tokens += ["<tool_call>", "\n{\"name\": \"", "get_", "time", "weather", "\"}", "}\n", "Sure", " \""].map { Array($0.utf8) }
         return TokenVocabulary(tokens: tokens, endOfGeneration: [0])
     }
 

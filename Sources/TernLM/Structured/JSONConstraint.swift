@@ -35,7 +35,7 @@ public struct JSONConstraint: TokenConstraint, Sendable {
         guard !bytes.isEmpty else { return false }
         var m = matcher
         for b in bytes where !m.step(b) { return false }
-        return true
+        return m.mayEndToken
     }
 
     public func mask(_ logits: UnsafeMutableBufferPointer<Float>) {

@@ -84,6 +84,16 @@ public struct JSONMatcher: Sendable {
         return (0...255).allSatisfy { advanced(by: UInt8($0)) == nil }
     }
 
+    /// Whether a token may end here. In a compact grammar a token may end on its space only where
+    /// a number may come next: tokenizers such as Gemma's write the space before a string, array,
+    /// object or literal inside that token (` "`, ` [`, ` true`) and alone only before a digit.
+    /// A bare space before a string is a tokenization the model never saw; after it the model
+    /// wants a digit, and the quote tokens it is held to (`">`, `":`) are picked almost at random.
+    public var mayEndToken: Bool {
+        guard grammar.compact, state.whitespace != 0 else { return true }
+        return advanced(by: UInt8(ascii: "1")) != nil || advanced(by: UInt8(ascii: "-")) != nil
+    }
+
     /// Whether the frame holds a finished number or literal that the next byte may terminate.
     private func endsImplicitly(_ f: Frame) -> Bool {
         switch f.phase {

@@ -67,6 +67,7 @@ public final class TokenMaskCache: @unchecked Sendable {
         var bits = [UInt64](repeating: 0, count: (vocabulary.count + 63) / 64)
         let trie = vocabulary.trie
         var matchers: [JSONMatcher] = [matcher]
+        var tokenMayEnd = [matcher.mayEndToken]  // per numbered state (see JSONMatcher.mayEndToken)
         var ids: [JSONMatcher.State: Int32] = [matcher.state: 0]
         var transitions = [Int32](repeating: -2, count: 256)  // -2 unknown, -1 refused
         var pending: [(node: Int32, state: Int32)] = [(0, 0)]
@@ -78,7 +79,7 @@ public final class TokenMaskCache: @unchecked Sendable {
             trie.tokenIDs.withUnsafeBufferPointer { tokenIDs in
                 while let (node, state) = pending.popLast() {
                     let n = Int(node)
-                    for t in Int(tokenStart[n])..<Int(tokenStart[n + 1]) {
+                    for t in Int(tokenStart[n])..<Int(tokenStart[n + 1]) where tokenMayEnd[Int(state)] {
                         let id = Int(tokenIDs[t])
                         bits[id >> 6] |= 1 << UInt64(id & 63)
                     }
@@ -94,6 +95,7 @@ public final class TokenMaskCache: @unchecked Sendable {
                                     next = Int32(matchers.count)
                                     ids[m.state] = next
                                     matchers.append(m)
+                                    tokenMayEnd.append(m.mayEndToken)
                                     transitions += repeatElement(-2, count: 256)
                                 }
                             } else {

@@ -111,6 +111,7 @@ public struct ToolCallConstraint: TokenConstraint, Sendable {
             guard let next = step(p, b) else { return false }
             p = next
         }
+        if case .arguments(_, let matcher) = p { return matcher.mayEndToken }
         return true
     }
 

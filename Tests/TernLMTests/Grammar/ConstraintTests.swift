@@ -44,7 +44,7 @@ final class ConstraintTests: XCTestCase {
                     let bits = cache.allowedTokens(for: c.matcher)
                     var allowed: [Int] = []
                     for t in 1..<vocab.count {
-                        let brute = c.matcher.advanced(by: vocab.bytes(of: t)) != nil && !vocab.bytes(of: t).isEmpty
+                        let brute = c.matcher.advanced(by: vocab.bytes(of: t))?.mayEndToken == true && !vocab.bytes(of: t).isEmpty
                         XCTAssertEqual(isSet(bits, t), brute, "token \(t) state \(c.matcher.state)")
                         XCTAssertEqual(c.allows(t), brute)
                         if brute { allowed.append(t) }
@@ -74,6 +74,28 @@ final class ConstraintTests: XCTestCase {
         logits.withUnsafeMutableBufferPointer { c.mask($0) }
         XCTAssertEqual(logits.indices.filter { logits[$0] > -.infinity }, [0])
         XCTAssertEqual(cache.statistics.count, 2)
+    }
+
+    /// In a compact grammar a token may end on its space only where a number comes next: before a
+    /// string or a key the space must come with the quote (` "`), as Gemma's tokenizer writes it.
+    func testCompactSpaceEndsATokenOnlyBeforeANumber() throws {
+        let vocab = toyVocabulary(), cache = TokenMaskCache(vocabulary: vocab)
+        let id = { (s: String) in (1..<vocab.count).first { vocab.bytes(of: $0).elementsEqual(s.utf8) }! }
+        let loose = try JSONGrammar(schemaJSON: personSchema)
+        func after(_ text: String, _ g: JSONGrammar) -> JSONConstraint {
+            var c = JSONConstraint(grammar: g, vocabulary: vocab, cache: cache)
+            for ch in text { c.accept(id(String(ch))) }
+            return c
+        }
+        let pt = #"{"name":"A","role":"user","pt":"#
+        for (text, space) in [(#"{"name":"#, false), (#"{"name":"A","age":"#, true), (#"{"name":"A","#, false), (pt, false)] {
+            let c = after(text, loose.compacted())
+            let bits = cache.allowedTokens(for: c.matcher)
+            XCTAssertEqual(c.allows(id(" ")), space, text)
+            XCTAssertEqual(isSet(bits, id(" ")), space, text)
+            XCTAssertEqual(c.allows(id(" \"")), text != pt && !space, text)
+            XCTAssertTrue(after(text, loose).allows(id(" ")), "a loose grammar keeps the bare space: \(text)")
+        }
     }
 
     /// Random generation from masks always yields JSON that parses and satisfies the schema.
