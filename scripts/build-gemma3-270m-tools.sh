@@ -2,8 +2,9 @@
 # Rebuilds gemma3-270m-tools: gemma3-270m-it taught to call functions, Gorilla's way. Tern writes
 # verified tool-calling chats for functions that are not in BFCL (docs/tools/catalog.json; the
 # offered functions beside the right one are often its nearest by MiniLM, so the model learns to
-# tell similar documentation apart; in NO_CALL_SHARE of the chats no offered function fits and
-# the answer is a sentence opening "None of the ..."), then `tern train sft` continues the
+# tell similar documentation apart; in NO_CALL_SHARE of the chats no offered function fits, often
+# a function offered beside a request on its topic that it cannot do, and the answer is a
+# sentence opening "None of the ..."), then `tern train sft` continues the
 # gemma3-270m-it adapter on them for one epoch, the first token of each answer (call or decline:
 # the decision) weighing FIRST_TOKEN_WEIGHT tokens in the loss. The adapter is copied to
 # Sources/TernStore/Adapters and its SHA-256 printed for KnownModels.tuned. Times and BFCL
@@ -23,10 +24,10 @@ swift build -c release --product tern >/dev/null
 TERN=.build/release/tern
 export TERN_NO_TRACE=1
 
-# 1. Data (deterministic, a few seconds): 1,500 training chats and 80 held-out ones.
+# 1. Data (deterministic, a few seconds): 1,700 training chats and 80 held-out ones.
 EXCLUDE=()
 [ -d "$BFCL" ] && EXCLUDE=(--exclude-from "$BFCL")
-$TERN synth tools --count 1500 --seed 1 --no-call-share $NO_CALL_SHARE "${EXCLUDE[@]}" --out "$WORK/train.jsonl"
+$TERN synth tools --count 1700 --seed 1 --no-call-share $NO_CALL_SHARE "${EXCLUDE[@]}" --out "$WORK/train.jsonl"
 $TERN synth tools --count 80 --seed 2 --no-call-share $NO_CALL_SHARE --out "$WORK/eval.jsonl"
 
 # 2. One epoch of LoRA from the gemma3-270m-it adapter (rank 16 on q, k, v, o, gate, up, down).

@@ -15,7 +15,7 @@ public enum KnownModels {
         // gemma3-270m-it trained further on verified tool-calling chats for functions not in BFCL (docs/TOOLS.md;
         // scripts/build-gemma3-270m-tools.sh rebuilds it).
         TunedModel(name: "gemma3-270m-tools", base: "gemma3-270m", adapter: "gemma3-270m-tools.gguf",
-                   sha256: "1991ae6ed44324c4af5701dfc40b8f2b5b12b28794f2a4930b91a7c28bc30409"),
+                   sha256: "cb01c061ea7db546296fcf2bebdfadb6b24078262d48812d43e357ca57eae02e"),
     ]
 
     public static let all: [KnownModel] = [

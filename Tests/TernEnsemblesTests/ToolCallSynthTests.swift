@@ -19,7 +19,8 @@ final class ToolCallSynthTests: XCTestCase {
      "functions": [
       {"name": "weather.get", "description": "Weather in a city.", "params": [["city", "string", "The city.", "@city", true],
         ["days", "integer", "Days ahead.", [1, 3], false], ["metric", "boolean", "Metric units.", [true], false]],
-       "requests": ["Weather in {city} for {days} days?", "Weather in {city}, {metric=in metric units}."]},
+       "requests": ["Weather in {city} for {days} days?", "Weather in {city}, {metric=in metric units}."],
+       "misses": ["Which city had the hottest summer on record?"]},
       {"name": "trip.time", "description": "Travel time between two cities.", "params": [["from", "string", "Start.", "@city", true],
         ["to", "string", "End.", "@city", true]], "requests": ["How long from {from} to {to}?"]},
       {"name": "stats.mean", "description": "Mean of numbers.", "params": [["values", "array:number", "Numbers.", [[1, 2.5, 4]], true]],
@@ -31,6 +32,7 @@ final class ToolCallSynthTests: XCTestCase {
         let c = try ToolCatalog(path: catalogFile(Self.catalog))
         XCTAssertEqual(c.functions.map(\.name), ["weather.get", "trip.time", "stats.mean"])
         XCTAssertEqual(c.unmatched, ["Write a poem about rain."])
+        XCTAssertEqual(c.functions.map(\.misses), [["Which city had the hottest summer on record?"], [], []])
         let schema = c.functions[0].definition.parameters
         XCTAssertEqual(schema["required"], ["city"])
         XCTAssertEqual(schema["properties"]?["days"]?["type"], "integer")
@@ -79,6 +81,20 @@ final class ToolCallSynthTests: XCTestCase {
         XCTAssertEqual(kinds, ["text", "one", "several"])
         var again = ToolCallSynth(catalog: c, seed: 7)
         XCTAssertEqual(again.examples(count: 60).map(\.canonicalJSON), lines.map(\.canonicalJSON))
+    }
+
+    /// A near miss is offered with the function it is near, and declined.
+    func testNearMissesAreOfferedWithTheirFunction() throws {
+        var synth = ToolCallSynth(catalog: try ToolCatalog(path: catalogFile(Self.catalog)), seed: 3)
+        let misses = (0..<200).compactMap { _ in synth.example(.irrelevance) }.filter {
+            $0["messages"]!.array![0]["content"] == "Which city had the hottest summer on record?"
+        }
+        XCTAssertGreaterThan(misses.count, 5, "about 45% of the third of examples whose first function is weather.get")
+        for line in misses {
+            XCTAssertTrue(line["tools"]!.array!.contains { $0["function"]!["name"] == "weather.get" })
+            XCTAssertNil(line["messages"]!.array![1]["tool_calls"])
+            XCTAssertTrue(line["messages"]!.array![1]["content"]!.string!.hasPrefix("None of the "))
+        }
     }
 
     func testVerificationRefusesAValueNotInTheRequest() throws {

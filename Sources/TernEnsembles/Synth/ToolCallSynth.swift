@@ -6,7 +6,8 @@ import TernLM
 /// the functions offered beside it (the nearest ones by embedding when `embeddings` are given, so
 /// the model learns to tell similar functions apart, or random ones), and the call that answers it.
 /// Some examples ask for several calls (the same function two or three times, or two functions);
-/// some offer only functions that do not fit, and the answer is text, not a call.
+/// some offer only functions that do not fit (often a function beside a request on its topic that
+/// it cannot do: the catalog's near misses), and the answer is text, not a call.
 ///
 /// Every example is verified before it is kept: the arguments parse under the same grammar the
 /// engine holds calls to (`JSONGrammar` of the function's schema), each argument's value is written
@@ -69,19 +70,27 @@ public struct ToolCallSynth {
             requests.append(text)
             calls.append((catalog.functions[t].name, arguments))
         }
-        // Half the requests no function answers are the catalog's unmatched ones (numbers and all,
-        // so that a number in a request is no reason to call).
-        var unmatched: Int?
-        if kind == .irrelevance, !catalog.unmatched.isEmpty, Double.random(in: 0..<1, using: &random) < 0.6 {
-            unmatched = Int.random(in: 0..<catalog.unmatched.count, using: &random)
-            requests = [catalog.unmatched[unmatched!]]
+        // A request no function answers: a near miss of the first target, offered with it (most
+        // of BFCL's irrelevance questions are such: the function's topic, not its job); one of the
+        // catalog's unmatched requests (numbers and all, so that a number is no reason to call); or
+        // the first target's own request, the target not offered.
+        var unmatched: Int?, nearMiss = false
+        if kind == .irrelevance {
+            let r = Double.random(in: 0..<1, using: &random)
+            if r < 0.45, let miss = catalog.functions[first].misses.randomElement(using: &random) {
+                requests = [miss]
+                nearMiss = true
+            } else if r < 0.75, !catalog.unmatched.isEmpty {
+                unmatched = Int.random(in: 0..<catalog.unmatched.count, using: &random)
+                requests = [catalog.unmatched[unmatched!]]
+            }
         }
         // The offered functions: as many for every kind (one 40% of the time, as in a benchmark
         // question, else two to four), so that how many are offered says nothing about whether
-        // one fits: the targets, then others.
-        var offered = kind == .irrelevance ? [] : targets.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
+        // one fits: the targets (or the function a near miss is near), then others.
+        var offered = kind == .irrelevance ? (nearMiss ? [first] : []) : targets.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
         let size = max(offered.count, Double.random(in: 0..<1, using: &random) < 0.4 ? 1 : Int.random(in: 2...4, using: &random))
-        let others = kind == .irrelevance ? size : size - offered.count
+        let others = size - offered.count
         let near = Bool.random(using: &random)
         let excluded = Set(targets)
         let pool = near ? nearest(to: unmatched.flatMap { unmatchedEmbeddings?[$0] } ?? embeddings?[first], excluding: excluded, count: others)

@@ -16,7 +16,9 @@ import TernLM
 /// "2 million" as 2000000) rather than to copy. A request
 /// mentions a parameter as `{name}`, or a boolean as `{name=words}` (the words appear, the value is
 /// true). A request that leaves out a required parameter is refused when the catalog is read.
-/// `unmatched` lists requests that no function of the catalog answers.
+/// A function's `misses` are near misses: requests in its words that neither it nor any other
+/// function of the catalog answers ("the perimeter of a circle" beside `circle_area`), as BFCL's
+/// irrelevance questions are. `unmatched` lists other requests that no function answers.
 public struct ToolCatalog: Sendable {
     public struct Parameter: Sendable {
         public var name: String
@@ -31,6 +33,8 @@ public struct ToolCatalog: Sendable {
         public var definition: ToolDefinition
         public var parameters: [Parameter]
         public var requests: [String]
+        /// Requests near this function that no function of the catalog answers.
+        public var misses: [String] = []
         public var name: String { definition.name }
     }
 
@@ -95,7 +99,7 @@ public struct ToolCatalog: Sendable {
                                      "properties": .object(Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.schema) })),
                                      "required": .array(parameters.filter(\.required).map { .string($0.name) })]
             return Function(definition: ToolDefinition(name: name, description: f["description"]?.string, parameters: schema),
-                            parameters: parameters, requests: requests)
+                            parameters: parameters, requests: requests, misses: f["misses"]?.array?.compactMap(\.string) ?? [])
         }
         guard !functions.isEmpty else { throw CatalogError(description: "\(path) lists no functions") }
     }
