@@ -142,7 +142,7 @@ public struct ToolCallSynth {
     public func verify(user: String, assistant: Message, tools: [ToolDefinition]) -> Bool {
         for call in assistant.toolCalls ?? [] {
             guard let tool = tools.first(where: { $0.name == call.name }),
-                  let grammar = try? JSONGrammar(schema: tool.parameters),
+                  let grammar = try? JSONGrammar(schema: tool.parameters, compact: true),
                   let matched = JSONMatcher(grammar: grammar).advanced(by: Array(call.arguments.utf8)), matched.isComplete,
                   let value = try? JSONDecoder().decode(JSONValue.self, from: Data(call.arguments.utf8)) else { return false }
             let parameters = catalog.functions.first { $0.name == call.name }?.parameters ?? []

@@ -85,9 +85,9 @@ public final class JSONGrammar: Hashable, Sendable, CustomStringConvertible {
 
     /// Compiles a decoded schema. `JSONValue` does not remember key order, so properties are
     /// generated in the order of the schema's `propertyOrdering` when it has one, else sorted
-    /// (or use `init(schemaJSON:)`, which keeps the text's order).
-    public convenience init(schema: JSONValue) throws {
-        try self.init(ordered: OrderedJSON(schema))
+    /// (or use `init(schemaJSON:)`, which keeps the text's order). `compact`: see `compact`.
+    public convenience init(schema: JSONValue, compact: Bool = false) throws {
+        try self.init(ordered: OrderedJSON(schema), compact: compact)
     }
 
     /// Any JSON object at top level, for OpenAI's `response_format: {"type": "json_object"}`.
@@ -97,10 +97,10 @@ public final class JSONGrammar: Hashable, Sendable, CustomStringConvertible {
         return try! JSONGrammar(nodes: c.nodes, root: root)
     }()
 
-    private convenience init(ordered: OrderedJSON) throws {
+    private convenience init(ordered: OrderedJSON, compact: Bool = false) throws {
         var c = SchemaCompiler(root: ordered)
         let root = try c.compile(ordered, path: "#")
-        try self.init(nodes: c.nodes, root: root)
+        try self.init(nodes: c.nodes, root: root, compact: compact)
     }
 
     init(nodes: [Node], root: Int, compact: Bool = false) throws {

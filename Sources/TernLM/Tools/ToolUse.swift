@@ -22,7 +22,7 @@ struct ToolUse {
             }
             guard seen.insert(t.name).inserted else { throw LMError.invalidRequest("tools[\(i)].function.name: '\(t.name)' is offered twice") }
             guard t.parameters.object != nil else { throw LMError.invalidRequest("tools[\(i)].function.parameters: must be a JSON schema object") }
-            do { grammars.append(try JSONGrammar(schema: Self.boundingStrings(t.parameters))) } catch {
+            do { grammars.append(try JSONGrammar(schema: Self.boundingStrings(t.parameters), compact: true)) } catch {
                 throw LMError.invalidRequest("tools[\(i)].function.parameters: \(error)")
             }
         }

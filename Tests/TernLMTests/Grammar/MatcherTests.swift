@@ -163,6 +163,8 @@ final class MatcherTests: XCTestCase {
         XCTAssertNotEqual(loose, g)
         XCTAssertEqual(g, try grammar(person).compacted())
         XCTAssertTrue(g.compacted() === g)
+        let value = try JSONDecoder().decode(JSONValue.self, from: Data(person.utf8))
+        XCTAssertEqual(try JSONGrammar(schema: value, compact: true), try JSONGrammar(schema: value).compacted(), "compiled compact once")
     }
 
     func testAnyOfStringOrNull() throws {
